@@ -1,0 +1,72 @@
+"""Lesson rendering cost: an uncached render vs a cached lesson page vs a bare view.
+
+    .venv/bin/python bench/render.py
+
+Measured in-process through Django's full request stack (middleware included), so the
+difference between the cached page and the bare view is what the lesson page itself adds.
+"""
+
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("DJANGO_DEBUG", "0")
+os.environ.setdefault("DJANGO_SECRET_KEY", "bench-" + "x" * 50)
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import override_settings  # noqa: E402
+
+from lessons.catalog import get_catalog  # noqa: E402
+from lessons.parsing import parse_lesson  # noqa: E402
+
+
+def per_call_ms(fn, repeat: int) -> list[float]:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - start) * 1000)
+    return times
+
+
+def summary(times: list[float]) -> str:
+    times = sorted(times)
+    p99 = times[int(len(times) * 0.99) - 1]
+    return f"median {statistics.median(times):7.3f} ms   p99 {p99:7.3f} ms"
+
+
+def main() -> None:
+    catalog = get_catalog()
+    longest = max(catalog.lessons.values(), key=lambda lesson: lesson.path.stat().st_size)
+    text = longest.path.read_text()
+    print(f"Lesson: {longest.slug} ({len(text):,} bytes of Markdown)")
+
+    uncached = per_call_ms(lambda: parse_lesson(longest.path, text, display_path=longest.path), 30)
+    print(f"uncached render (parse + Markdown + Pygments + nh3): {summary(uncached)}")
+
+    with override_settings(ROOT_URLCONF="bench.urls", ALLOWED_HOSTS=["testserver"]):
+        client = Client()
+        url = f"/lessons/{longest.slug}/"
+        for _ in range(50):  # warm up
+            client.get(url)
+            client.get("/bench/bare/")
+        bare = per_call_ms(lambda: client.get("/bench/bare/"), 2000)
+        page = per_call_ms(lambda: client.get(url), 2000)
+    print(f"bare view:                                             {summary(bare)}")
+    print(f"cached lesson page:                                    {summary(page)}")
+    added = statistics.median(page) - statistics.median(bare)
+    print(f"cached lesson page adds {added:.3f} ms over a bare view (target: under 1 ms)")
+    print(f"Lessons in catalog: {len(catalog.lessons)}; LESSONS_DIR={settings.LESSONS_DIR}")
+
+
+if __name__ == "__main__":
+    main()

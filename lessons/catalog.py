@@ -1,0 +1,158 @@
+"""The lesson catalog: every Markdown file under LESSONS_DIR, parsed, rendered and cached.
+
+Each request asks `get_catalog()`, which stats the lesson files and rebuilds only what changed,
+so an instructor sees an edited or new file on the next reload, with no restart. A broken file
+is reported (path and line) and left out; the other lessons keep being served.
+"""
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+
+from .parsing import Lesson, LessonFileError, Problem, parse_lesson
+from .tracks import TRACKS, Track
+
+logger = logging.getLogger(__name__)
+
+Signature = tuple[tuple[str, int, int], ...]
+
+
+@dataclass
+class Catalog:
+    lessons: dict[str, Lesson] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    signature: Signature = ()
+
+    def track_lessons(self, track: str) -> list[Lesson]:
+        return sorted(
+            (lesson for lesson in self.lessons.values() if lesson.track == track),
+            key=lambda lesson: (lesson.order, lesson.slug),
+        )
+
+    def tracks(self) -> list[tuple[Track, list[Lesson]]]:
+        """Tracks that have lessons, in order, each with its lessons."""
+        result = []
+        for track in sorted(TRACKS.values(), key=lambda t: t.order):
+            lessons = self.track_lessons(track.slug)
+            if lessons:
+                result.append((track, lessons))
+        return result
+
+    def neighbours(self, lesson: Lesson) -> tuple[Lesson | None, Lesson | None]:
+        siblings = self.track_lessons(lesson.track)
+        index = siblings.index(lesson)
+        previous = siblings[index - 1] if index > 0 else None
+        following = siblings[index + 1] if index + 1 < len(siblings) else None
+        return previous, following
+
+    def related(self, lesson: Lesson) -> list[Lesson]:
+        return [self.lessons[slug] for slug in lesson.related if slug in self.lessons]
+
+
+class _Loader:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._catalog = Catalog()
+        self._root: Path | None = None
+        # path -> ((mtime_ns, size), Lesson or the file's problems)
+        self._files: dict[Path, tuple[tuple[int, int], Lesson | list[Problem]]] = {}
+
+    def get(self, root: Path) -> Catalog:
+        signature = _signature(root)
+        catalog = self._catalog
+        if signature == catalog.signature and root == self._root:
+            return catalog
+        with self._lock:
+            if signature != self._catalog.signature or root != self._root:
+                self._catalog = self._build(root, signature)
+                self._root = root
+            return self._catalog
+
+    def _build(self, root: Path, signature: Signature) -> Catalog:
+        if root != self._root:
+            self._files.clear()
+        files: dict[Path, tuple[tuple[int, int], Lesson | list[Problem]]] = {}
+        for name, mtime_ns, size in signature:
+            path = Path(name)
+            cached = self._files.get(path)
+            if cached and cached[0] == (mtime_ns, size):
+                files[path] = cached
+            else:
+                files[path] = ((mtime_ns, size), _load_file(path, root))
+        self._files = files
+
+        catalog = Catalog(signature=signature)
+        for path, (_, result) in files.items():
+            if isinstance(result, list):
+                catalog.problems.extend(result)
+                continue
+            if result.slug in catalog.lessons:
+                other = catalog.lessons[result.slug].path
+                catalog.problems.append(
+                    Problem(
+                        _display(path, root), 1, f"slug '{result.slug}' is also used by {other}"
+                    )
+                )
+                continue
+            catalog.lessons[result.slug] = result
+        for lesson in catalog.lessons.values():
+            for slug in lesson.related:
+                if slug not in catalog.lessons:
+                    catalog.problems.append(
+                        Problem(
+                            _display(lesson.path, root),
+                            lesson.related_line,
+                            f"related lesson '{slug}' does not exist",
+                        )
+                    )
+        for problem in catalog.problems:
+            logger.warning("lesson problem: %s", problem)
+        return catalog
+
+
+def _signature(root: Path) -> Signature:
+    entries = []
+    for path in sorted(root.rglob("*.md")):
+        try:
+            stat = path.stat()
+        except FileNotFoundError:  # removed while we looked
+            continue
+        entries.append((str(path), stat.st_mtime_ns, stat.st_size))
+    return tuple(entries)
+
+
+def _display(path: Path, root: Path) -> Path:
+    """The path an instructor recognises: relative to the project when inside it."""
+    for base in (Path(settings.BASE_DIR), root.parent):
+        try:
+            return path.relative_to(base)
+        except ValueError:
+            continue
+    return path
+
+
+def _load_file(path: Path, root: Path) -> Lesson | list[Problem]:
+    display = _display(path, root)
+    if path.parent.parent != root:
+        return [Problem(display, 1, "lessons live one folder deep: content/<track>/NN-slug.md")]
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return [Problem(display, 1, f"cannot read lesson file: {exc}")]
+    try:
+        return parse_lesson(path, text, display_path=display)
+    except LessonFileError as exc:
+        return exc.problems
+    except Exception as exc:  # a broken lesson must never take the site down
+        logger.exception("could not render %s", display)
+        return [Problem(display, 1, f"could not render this lesson: {exc!r}")]
+
+
+_loader = _Loader()
+
+
+def get_catalog() -> Catalog:
+    return _loader.get(Path(settings.LESSONS_DIR))

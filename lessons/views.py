@@ -1,0 +1,58 @@
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from .catalog import get_catalog
+from .search import MAX_QUERY_LENGTH, search
+from .tracks import TRACKS
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    catalog = get_catalog()
+    return render(
+        request,
+        "lessons/home.html",
+        {
+            "tracks": catalog.tracks(),
+            # Instructors see broken lesson files right where they look; learners don't.
+            "problems": catalog.problems if settings.DEBUG else [],
+        },
+    )
+
+
+@require_GET
+def track_detail(request: HttpRequest, track: str) -> HttpResponse:
+    catalog = get_catalog()
+    lessons = catalog.track_lessons(track)
+    if track not in TRACKS or not lessons:
+        raise Http404("No such track.")
+    return render(request, "lessons/track.html", {"track": TRACKS[track], "lessons": lessons})
+
+
+@require_GET
+def lesson_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    catalog = get_catalog()
+    lesson = catalog.lessons.get(slug)
+    if lesson is None:
+        raise Http404("No such lesson.")
+    previous, following = catalog.neighbours(lesson)
+    return render(
+        request,
+        "lessons/lesson.html",
+        {
+            "lesson": lesson,
+            "track": TRACKS[lesson.track],
+            "previous": previous,
+            "next": following,
+            "related": catalog.related(lesson),
+        },
+    )
+
+
+@require_GET
+def search_view(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()[:MAX_QUERY_LENGTH]
+    results = search(get_catalog(), query) if query else []
+    return render(request, "lessons/search.html", {"query": query, "results": results})

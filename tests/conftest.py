@@ -1,0 +1,31 @@
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.servers import RunningServer, start_daphne
+
+
+@pytest.fixture
+def lessons_dir(tmp_path: Path, settings) -> Path:
+    """A scratch copy of the lesson content that the catalog reads instead of the real one."""
+    target = tmp_path / "content"
+    shutil.copytree(Path(settings.BASE_DIR) / "lessons" / "content", target)
+    settings.LESSONS_DIR = target
+    return target
+
+
+@pytest.fixture(scope="session")
+def asgi_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    """The real Daphne server, started as ./run starts it, on its own database and content."""
+    server = start_daphne(tmp_path_factory.mktemp("asgi-server"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def client(client):
+    """Django's test client, addressed to a host the settings allow."""
+    client.defaults["HTTP_HOST"] = "127.0.0.1"
+    return client

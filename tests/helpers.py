@@ -1,0 +1,56 @@
+"""Lesson files for tests, valid unless a test breaks them on purpose."""
+
+from pathlib import Path
+
+BODY = """
+## Why interviewers ask this
+
+To see whether you know {topic}.
+
+## Short answer
+
+{topic} is explained here in one sentence. Then more.
+
+## Answer
+
+Some detail about {topic}.
+
+```python
+def {ident}():
+    return 1
+```
+
+## Pro tip
+
+Measure it.
+
+## Follow-up questions
+
+**Why?** Because.
+"""
+
+
+def lesson_text(
+    slug: str,
+    *,
+    title: str | None = None,
+    order: int = 50,
+    track: str = "async",
+    related: str = "[]",
+    body: str | None = None,
+    extra_meta: str = "",
+) -> str:
+    title = title or slug.replace("-", " ").capitalize() + "?"
+    ident = slug.replace("-", "_")
+    meta = (
+        f'---\ntitle: "{title}"\nslug: {slug}\ntrack: {track}\nlevel: beginner\n'
+        f"order: {order}\ntags: [testing]\nrelated: {related}\n{extra_meta}---\n"
+    )
+    return meta + (body if body is not None else BODY.format(topic=title, ident=ident))
+
+
+def write_lesson(folder: Path, name: str, text: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text(text)
+    return path

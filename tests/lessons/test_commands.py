@@ -1,0 +1,51 @@
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from tests.helpers import lesson_text, write_lesson
+
+
+def test_check_lessons_passes_on_the_real_content():
+    out = StringIO()
+    call_command("check_lessons", stdout=out)
+    assert "lessons OK" in out.getvalue()
+
+
+def test_check_lessons_fails_naming_file_and_line(lessons_dir: Path):
+    text = lesson_text("bad").replace("## Pro tip\n\nMeasure it.\n", "")
+    write_lesson(lessons_dir / "async", "77-bad.md", text)
+    err = StringIO()
+    with pytest.raises(CommandError, match="1 problem in lesson files"):
+        call_command("check_lessons", stderr=err)
+    assert "77-bad.md:10: missing section '## Pro tip'" in err.getvalue()
+
+
+def test_new_lesson_writes_a_skeleton_that_passes_once_filled(lessons_dir: Path):
+    call_command("new_lesson", "async", "brand-new", stdout=StringIO())
+    [path] = (lessons_dir / "async").glob("*-brand-new.md")
+    # Empty sections fail the lint until the instructor writes them.
+    with pytest.raises(CommandError):
+        call_command("check_lessons", stderr=StringIO())
+    filled = path.read_text()
+    for heading in (
+        "Why interviewers ask this",
+        "Short answer",
+        "Answer",
+        "Pro tip",
+        "Common mistakes",
+        "Follow-up questions",
+    ):
+        filled = filled.replace(f"## {heading}\n", f"## {heading}\n\nWritten.\n")
+    path.write_text(filled)
+    call_command("check_lessons", stdout=StringIO())
+
+
+def test_new_lesson_refuses_bad_input(lessons_dir: Path):
+    with pytest.raises(CommandError, match="unknown track"):
+        call_command("new_lesson", "nope", "x")
+    with pytest.raises(CommandError, match="slug must be"):
+        call_command("new_lesson", "async", "Bad Slug")
+    with pytest.raises(CommandError, match="already exists"):
+        call_command("new_lesson", "async", "async-views")

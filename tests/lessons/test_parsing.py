@@ -1,0 +1,181 @@
+from pathlib import Path
+
+import pytest
+
+from lessons.parsing import LessonFileError, parse_lesson
+from tests.helpers import lesson_text
+
+PATH = Path("content/async/01-sample.md")
+
+
+def parse(text: str, path: Path = PATH):
+    return parse_lesson(path, text, display_path=path)
+
+
+def problems(text: str, path: Path = PATH) -> list[str]:
+    with pytest.raises(LessonFileError) as info:
+        parse(text, path)
+    return [str(problem) for problem in info.value.problems]
+
+
+def test_valid_lesson_parses_with_sections_toc_and_highlighting():
+    lesson = parse(lesson_text("sample", title="Sample things"))
+    assert lesson.slug == "sample"
+    assert lesson.title == "Sample things"
+    assert [item["name"] for item in lesson.toc] == [
+        "Why interviewers ask this",
+        "Short answer",
+        "Answer",
+        "Pro tip",
+        "Follow-up questions",
+    ]
+    assert '<h2 id="short-answer">' in lesson.html
+    assert '<div class="highlight">' in lesson.html  # Pygments ran
+    assert 'class="k"' in lesson.html  # the `def` keyword got a token class
+    assert "sample" in lesson.identifiers
+    assert lesson.summary == "Sample things is explained here in one sentence."
+    assert "Measure it." in lesson.sections["Pro tip"]
+
+
+def test_bad_front_matter_yaml_is_reported_with_its_line():
+    text = lesson_text("sample").replace("level: beginner", "level: [beginner")
+    [message] = problems(text)
+    assert message.startswith(f"{PATH}:")
+    line = int(message.split(":")[1])
+    assert text.splitlines()[line - 1].startswith(("level", "order"))
+    assert "not valid YAML" in message
+
+
+def test_missing_front_matter_key_and_unknown_level():
+    text = (
+        lesson_text("sample")
+        .replace("level: beginner\n", "")
+        .replace("track: async", "track: async\nlevel: expert\nlevels: 2")
+    )
+    found = problems(text)
+    assert f"{PATH}:5: level must be one of beginner, intermediate, advanced" in found
+    assert f"{PATH}:6: unknown front matter key 'levels'" in found
+
+
+def test_missing_section_names_it():
+    text = lesson_text("sample").replace("## Pro tip\n\nMeasure it.\n", "")
+    assert problems(text) == [f"{PATH}:10: missing section '## Pro tip'"]
+
+
+def test_empty_section_and_wrong_order_are_reported():
+    text = lesson_text("sample").replace("Measure it.", "")
+    [message] = problems(text)
+    assert "section '## Pro tip' is empty" in message
+    swapped = (
+        lesson_text("sample")
+        .replace("## Short answer", "## Tmp")
+        .replace("## Why interviewers ask this", "## Short answer")
+        .replace("## Tmp", "## Why interviewers ask this")
+    )
+    assert any("must come in this order" in m for m in problems(swapped))
+
+
+def test_slug_must_match_file_name_and_track_its_folder():
+    found = problems(lesson_text("sample"), Path("content/async/01-other.md"))
+    assert any("file name must be NN-sample.md" in m for m in found)
+    found = problems(lesson_text("sample"), Path("content/database/01-sample.md"))
+    assert any("belongs in content/async/" in m for m in found)
+
+
+def test_code_block_without_language_is_reported_at_its_line():
+    text = lesson_text("sample").replace("```python", "```")
+    [message] = problems(text)
+    line = int(message.split(":")[1])
+    assert text.splitlines()[line - 1] == "```"
+    assert "must name its language" in message
+
+
+def test_demo_block_becomes_a_panel_with_parameters():
+    text = lesson_text("sample").replace(
+        "Some detail", "```demo\nid: fanout\ncalls: 4\nlatency_ms: 200\n```\n\nSome detail"
+    )
+    lesson = parse(text)
+    [demo] = lesson.demos
+    assert demo.demo_id == "fanout"
+    assert demo.params["calls"] == 4 and demo.params["latency_ms"] == 200
+    assert demo.given == {"calls": 4, "latency_ms": 200}
+    assert 'data-demo="fanout"' in lesson.html
+    assert "PLACEHOLDER" not in lesson.html
+    assert "```" not in lesson.html
+
+
+@pytest.mark.parametrize(
+    ("block", "expected"),
+    [
+        ("id: nope", "unknown demo id 'nope'"),
+        ("calls: 3", "needs an 'id:'"),
+        ("id: fanout\ncalls: 500", "calls must be from 1 to 50, not 500"),
+        ("id: fanout\ncalls: many", "calls must be a whole number"),
+        ("id: fanout\nspeed: 3", "unknown parameter 'speed'"),
+        ("id: [fanout", "not valid YAML"),
+    ],
+)
+def test_bad_demo_blocks_are_reported_at_the_fence(block, expected):
+    text = lesson_text("sample").replace("Some detail", f"```demo\n{block}\n```\n\nSome detail")
+    [message] = problems(text)
+    line = int(message.split(":")[1])
+    assert text.splitlines()[line - 1] == "```demo"
+    assert expected in message
+
+
+QUIZ = """```quiz
+question: "Which is faster?"
+options: ["gather", "a loop"]
+answer: "gather"
+explanation: "Because the calls **overlap**."
+```
+"""
+
+
+def test_quiz_block_renders_options_answer_and_hidden_explanation():
+    lesson = parse(lesson_text("sample").replace("Some detail", QUIZ + "\nSome detail"))
+    [quiz] = lesson.quizzes
+    assert quiz.options == ("gather", "a loop")
+    assert quiz.answer == 0
+    assert 'data-answer="0"' in lesson.html
+    assert "<strong>overlap</strong>" in lesson.html
+    assert 'class="quiz-result" hidden' in lesson.html
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (('answer: "gather"', 'answer: "neither"'), "must be one of the options"),
+        (('options: ["gather", "a loop"]', 'options: ["gather"]'), "at least two entries"),
+        (('explanation: "Because the calls **overlap**."', ""), "needs an 'explanation:'"),
+        (('question: "Which is faster?"', 'question: "Which?"\nhint: x'), "unknown key 'hint'"),
+    ],
+)
+def test_bad_quiz_blocks_are_reported(change, expected):
+    quiz = QUIZ.replace(*change)
+    [message] = problems(lesson_text("sample").replace("Some detail", quiz + "\nSome detail"))
+    assert expected in message
+
+
+def test_script_and_event_handlers_in_a_lesson_are_inert():
+    hostile = (
+        "<script>alert('x')</script>\n\n"
+        '<img src="x.png" onerror="alert(1)">\n\n'
+        '<a href="javascript:alert(2)">click</a>\n\n'
+        '<div onclick="alert(3)" style="color:red">styled</div>\n\n'
+    )
+    lesson = parse(lesson_text("sample").replace("Some detail", hostile + "Some detail"))
+    html = str(lesson.html)
+    assert "<script" not in html
+    assert "alert('x')" not in html
+    assert "onerror" not in html
+    assert "onclick" not in html
+    assert "javascript:" not in html
+    assert "style=" not in html
+    assert '<img src="x.png">' in html
+
+
+def test_hostile_quiz_text_is_inert():
+    quiz = QUIZ.replace("Which is faster?", "<img src=x onerror=alert(1)> Which?")
+    lesson = parse(lesson_text("sample").replace("Some detail", quiz + "\nSome detail"))
+    assert "onerror" not in str(lesson.html)

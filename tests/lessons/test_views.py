@@ -1,0 +1,89 @@
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import lesson_text, write_lesson
+
+
+def test_home_lists_tracks_and_lessons(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Async Django and ASGI" in body
+    assert "/lessons/async-views/" in body
+    assert 'name="q"' in body
+
+
+def test_lesson_page_has_sections_toc_and_level(client):
+    body = client.get("/lessons/async-views/").content.decode()
+    for section in ("why-interviewers-ask-this", "short-answer", "answer", "pro-tip"):
+        assert f'href="#{section}"' in body  # table of contents
+        assert f'id="{section}"' in body
+    assert 'class="level level-advanced"' in body
+    assert 'data-demo="fanout"' in body
+
+
+def test_track_page_and_unknown_track(client):
+    assert client.get("/tracks/async/").status_code == 200
+    assert client.get("/tracks/nope/").status_code == 404
+
+
+def test_search_finds_code_identifiers_with_a_snippet(client):
+    body = client.get("/search/", {"q": "sync_to_async"}).content.decode()
+    assert "/lessons/async-views/" in body
+    assert "<mark>sync_to_async</mark>" in body
+
+
+def test_search_escapes_the_query_and_handles_no_match(client):
+    body = client.get("/search/", {"q": "<script>zzzq"}).content.decode()
+    assert "<script>zzzq" not in body
+    assert "Nothing matched" in body
+
+
+def test_unknown_lesson_gets_the_friendly_404(client, settings):
+    settings.DEBUG = False
+    response = client.get("/lessons/does-not-exist/")
+    assert response.status_code == 404
+    assert "That page isn't here" in response.content.decode()
+
+
+def test_server_error_gets_the_friendly_500(client, settings, monkeypatch):
+    settings.DEBUG = False
+    client.raise_request_exception = False
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("lessons.views.get_catalog", explode)
+    response = client.get("/")
+    assert response.status_code == 500
+    assert "Something went wrong on our side" in response.content.decode()
+
+
+def test_pages_reject_post(client):
+    assert client.post("/").status_code in (403, 405)
+
+
+def test_broken_lesson_shown_to_instructors_in_debug_only(client, settings, lessons_dir: Path):
+    write_lesson(lessons_dir / "async", "91-broken.md", "no front matter")
+    settings.DEBUG = True
+    assert "91-broken.md:1:" in client.get("/").content.decode()
+    settings.DEBUG = False
+    body = client.get("/").content.decode()
+    assert "91-broken.md" not in body
+    assert "/lessons/async-views/" in body
+
+
+@pytest.mark.parametrize("url", ["/", "/lessons/async-views/", "/search/?q=async"])
+def test_pages_load_no_external_resources(client, url):
+    body = client.get(url).content.decode()
+    assert "http://" not in body.replace("http://127.0.0.1", "")
+    assert "//cdn" not in body
+    assert "fonts.googleapis" not in body
+
+
+def test_prev_next_links(client, lessons_dir: Path):
+    write_lesson(lessons_dir / "async", "99-last.md", lesson_text("last", order=99))
+    body = client.get("/lessons/last/").content.decode()
+    assert 'rel="prev"' in body
+    assert 'rel="next"' not in body
