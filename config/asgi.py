@@ -11,4 +11,14 @@ django_application = get_asgi_application()
 # Imported after Django is set up.
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 
-application = ASGIStaticFilesHandler(django_application)
+from playground import upstream  # noqa: E402
+
+site = ASGIStaticFilesHandler(django_application)
+
+
+async def application(scope, receive, send) -> None:
+    """Route the simulated upstream APIs around Django; everything else goes to the site."""
+    if scope["type"] == "http" and scope["path"].startswith(upstream.PREFIX):
+        await upstream.application(scope, receive, send)
+    else:
+        await site(scope, receive, send)

@@ -1,6 +1,13 @@
 from django.apps import AppConfig
+from django.db.backends.signals import connection_created
 
 
 class PlaygroundConfig(AppConfig):
     name = "playground"
     verbose_name = "Playground"
+
+    def ready(self) -> None:
+        from .tracing import install_sql_capture
+
+        # Every connection gets the SQL recorder; it records only inside a demo run.
+        connection_created.connect(install_sql_capture, dispatch_uid="playground-sql-capture")

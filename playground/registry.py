@@ -189,6 +189,21 @@ DEMOS: dict[str, Demo] = {
                 "sync": "sync generator (buffered under ASGI)",
             },
         ),
+        Demo(
+            id="middleware",
+            title="What middleware costs in an async stack",
+            description="Run a request through a stack of middleware around an async view: "
+            "native async middleware, or MiddlewareMixin hooks that each hop to a thread.",
+            params={
+                "layers": Param(4, 1, 10, "how many middleware in the stack"),
+                "requests": Param(100, 1, 500, "how many requests to push through it"),
+            },
+            variants=("native", "mixin"),
+            variant_titles={
+                "native": "async def middleware (no thread hops)",
+                "mixin": "MiddlewareMixin hooks (sync_to_async per hook)",
+            },
+        ),
     ]
 }
 

@@ -1,0 +1,122 @@
+"""Outbound HTTP for the demos: always to our own simulated upstreams, always with a timeout.
+
+No demo fetches a URL that came from the request: callers pass a service *name*, and the URL is
+built from the address the server is listening on.
+"""
+
+import asyncio
+import json
+import urllib.error
+import urllib.request
+import weakref
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+import aiohttp
+from django.conf import settings
+from django.http import HttpRequest
+
+from .upstream import PREFIX, SERVICES
+
+SERVICE_NAMES = list(SERVICES)
+
+
+class UpstreamError(Exception):
+    """An upstream call failed: a 5xx, a bad body, a refused connection or a timeout."""
+
+
+def timeout_seconds() -> float:
+    return settings.PLAYGROUND_UPSTREAM_TIMEOUT
+
+
+@dataclass(frozen=True)
+class Upstreams:
+    """Where the simulated upstreams are: this server's own listening address."""
+
+    base: str
+
+    @classmethod
+    def for_request(cls, request: HttpRequest) -> "Upstreams":
+        # The ASGI scope's "server" is the socket we accepted on, not the Host header, so a
+        # client cannot point the demos anywhere else.
+        host, port = "127.0.0.1", None
+        scope = getattr(request, "scope", None)
+        if scope and scope.get("server"):
+            host, port = scope["server"][0], scope["server"][1]
+        else:  # WSGI: the test client or runserver
+            port = request.META.get("SERVER_PORT")
+        if host in {"0.0.0.0", "::", "", None} or not str(host)[0].isdigit():
+            host = "127.0.0.1"
+        return cls(base=f"http://{host}:{port}")
+
+    def url(self, service: str, **params: object) -> str:
+        if service not in SERVICES:
+            raise ValueError(f"unknown upstream service {service!r}")
+        return f"{self.base}{PREFIX}{service}?{urlencode(params)}"
+
+
+def service_for(index: int) -> str:
+    return SERVICE_NAMES[index % len(SERVICE_NAMES)]
+
+
+# One aiohttp session per process and event loop, created on first use: Django has no ASGI
+# lifespan hook to create it at start-up, and a session is bound to the loop it was made on.
+_sessions: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aiohttp.ClientSession]" = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def get_session() -> aiohttp.ClientSession:
+    loop = asyncio.get_running_loop()
+    session = _sessions.get(loop)
+    if session is None or session.closed:
+        session = aiohttp.ClientSession(
+            timeout=aiohttp.ClientTimeout(total=timeout_seconds(), connect=2),
+            # Bound the pool so idle keep-alive connections don't pile up on the server.
+            connector=aiohttp.TCPConnector(limit=200, limit_per_host=100, keepalive_timeout=15),
+            raise_for_status=False,
+        )
+        _sessions[loop] = session
+    return session
+
+
+async def fetch_json(url: str) -> dict:
+    """GET a simulated upstream with the shared session; raise UpstreamError on any failure."""
+    try:
+        async with get_session().get(url) as response:
+            body = await response.read()
+            status = response.status
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        raise UpstreamError(_describe(exc)) from exc
+    return _decode(status, body)
+
+
+def fetch_json_blocking(url: str) -> dict:
+    """The same call with a blocking client (urllib), as a sync view would make it."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout_seconds()) as response:  # noqa: S310
+            return _decode(response.status, response.read())
+    except urllib.error.HTTPError as exc:
+        return _decode(exc.code, exc.read())
+    except (urllib.error.URLError, TimeoutError, OSError) as exc:
+        raise UpstreamError(_describe(exc)) from exc
+
+
+def _decode(status: int, body: bytes) -> dict:
+    try:
+        data = json.loads(body)
+    except ValueError:
+        raise UpstreamError(f"HTTP {status}: the response was not JSON") from None
+    if status >= 400:
+        message = data.get("error", "") if isinstance(data, dict) else ""
+        raise UpstreamError(f"HTTP {status}: {message}".rstrip(": "))
+    if not isinstance(data, dict):
+        raise UpstreamError(f"HTTP {status}: expected a JSON object")
+    return data
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, TimeoutError | asyncio.TimeoutError):
+        return f"timed out after {timeout_seconds():g} s"
+    reason = getattr(exc, "reason", None) or exc
+    return f"{type(exc).__name__}: {reason}"

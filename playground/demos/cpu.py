@@ -1,0 +1,61 @@
+"""CPU-bound work: inline on the event loop, in a thread, or in another process."""
+
+import asyncio
+import multiprocessing
+import threading
+from concurrent.futures import ProcessPoolExecutor
+
+from asgiref.sync import sync_to_async
+
+from ..cpu_work import burn, burn_and_say_where
+from ..runner import variant
+
+_pool: ProcessPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def process_pool() -> tuple[ProcessPoolExecutor, bool]:
+    """One pool per server process, made on first use ("spawn": never fork a threaded server).
+
+    Returns the pool and whether it was just created (its first run pays for starting it).
+    """
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            context = multiprocessing.get_context("spawn")
+            _pool = ProcessPoolExecutor(max_workers=2, mp_context=context)
+            return _pool, True
+        return _pool, False
+
+
+def work_cost(params) -> float:
+    return params["work_ms"]
+
+
+@variant("cpu-bound", "inline", blocks_loop=work_cost)
+async def cpu_inline(request, params, trace):
+    # Wrong: the loop can't switch tasks in the middle of Python bytecode, so
+    # every other request on this process waits for the whole computation.
+    with trace.span("burn() on the event loop", "cpu"):
+        burn(params["work_ms"])
+
+
+@variant("cpu-bound", "thread")
+async def cpu_in_thread(request, params, trace):
+    # The loop stays responsive, but the thread still holds the GIL while it
+    # computes, so other Python code on this process runs slower meanwhile.
+    with trace.span("burn() in a thread", "cpu") as span:
+        where = sync_to_async(burn_and_say_where, thread_sensitive=False)
+        span.thread = await where(params["work_ms"])
+
+
+@variant("cpu-bound", "process")
+async def cpu_in_process(request, params, trace):
+    # Another process has its own interpreter and GIL: the loop and the other
+    # requests on this process carry on at full speed.
+    loop = asyncio.get_running_loop()
+    pool, new = process_pool()
+    with trace.span("burn() in a worker process", "cpu") as span:
+        span.thread = await loop.run_in_executor(pool, burn_and_say_where, params["work_ms"])
+        if new:
+            span.detail = "includes starting the worker processes (first run only)"

@@ -1,0 +1,79 @@
+from django.core.cache import cache
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from . import demos  # noqa: F401 - registers every variant
+from .demos.streaming import RUN_ID, record_key
+from .load import run_load
+from .registry import DEMOS
+from .runner import VARIANTS
+from .source import variant_source
+
+
+@require_GET
+def demos_api(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"demos": [demo.as_json() for demo in DEMOS.values()]})
+
+
+@require_GET
+def unknown_variant(request: HttpRequest, demo: str, variant: str) -> JsonResponse:
+    return JsonResponse({"error": _unknown(demo, variant)}, status=404)
+
+
+@require_GET
+def source_api(request: HttpRequest, demo: str) -> JsonResponse:
+    if demo not in DEMOS:
+        return JsonResponse({"error": f"unknown demo {demo!r}"}, status=404)
+    variants = {
+        name: {"title": DEMOS[demo].variant_title(name), **variant_source(demo, name)}
+        for name in DEMOS[demo].variants
+    }
+    return JsonResponse({"demo": demo, "variants": variants})
+
+
+@require_GET
+async def load_api(request: HttpRequest, demo: str, variant: str) -> JsonResponse:
+    found = VARIANTS.get((demo, variant))
+    if found is None:
+        return JsonResponse({"error": _unknown(demo, variant)}, status=404)
+    return await run_load(request, found)
+
+
+@require_GET
+async def probe_api(request: HttpRequest) -> JsonResponse:
+    """Answers at once, unless something is blocking this process's event loop."""
+    return JsonResponse({"ok": True}, headers={"Cache-Control": "no-store"})
+
+
+@require_GET
+async def stream_record_api(request: HttpRequest) -> JsonResponse:
+    run = request.GET.get("run", "")
+    if not RUN_ID.match(run):
+        return JsonResponse({"error": "run must be 8 to 40 letters, digits or hyphens"}, status=400)
+    record = await cache.aget(record_key(run))
+    if record is None:
+        return JsonResponse(
+            {"error": f"no stream with run id {run!r} (kept 10 minutes)"}, status=404
+        )
+    return JsonResponse({"run": run, **record}, headers={"Cache-Control": "no-store"})
+
+
+@require_GET
+def index(request: HttpRequest) -> HttpResponse:
+    return render(request, "playground/index.html", {"demos": DEMOS.values()})
+
+
+@require_GET
+def demo_page(request: HttpRequest, demo: str) -> HttpResponse:
+    if demo not in DEMOS:
+        raise Http404("No such demo.")
+    spec = DEMOS[demo]
+    block = {"demo_id": demo, "params": {name: p.default for name, p in spec.params.items()}}
+    return render(request, "playground/demo.html", {"demo": spec, "block": block})
+
+
+def _unknown(demo: str, variant: str) -> str:
+    if demo not in DEMOS:
+        return f"unknown demo {demo!r}"
+    return f"demo {demo!r} has no variant {variant!r} (variants: {', '.join(DEMOS[demo].variants)})"
