@@ -32,6 +32,8 @@ class Param:
             raise ParamError(f"{name} must be {expected} from {self.min} to {self.max}")
         try:
             if isinstance(value, str):
+                if not value.isascii():
+                    raise ValueError
                 number = float(value.strip()) if kind is float else int(value.strip())
             elif isinstance(value, int | float):
                 number = float(value) if kind is float else value

@@ -3,7 +3,6 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from . import demos  # noqa: F401 - registers every variant
 from .demos.streaming import RUN_ID, record_key
 from .load import run_load
 from .registry import DEMOS
