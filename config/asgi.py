@@ -12,8 +12,9 @@ django_application = get_asgi_application()
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 
 from playground import upstream  # noqa: E402
+from playground.gate import DemoGate  # noqa: E402
 
-site = ASGIStaticFilesHandler(django_application)
+site = ASGIStaticFilesHandler(DemoGate(django_application))
 
 
 async def application(scope, receive, send) -> None:

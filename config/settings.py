@@ -166,9 +166,11 @@ LOGGING = {
 # --- Playground limits (see SECURITY-relevant notes in the README).
 PLAYGROUND_RATE_LIMIT = env_int("PLAYGROUND_RATE_LIMIT", 300)  # demo runs per client per window
 PLAYGROUND_RATE_WINDOW = env_int("PLAYGROUND_RATE_WINDOW", 60)  # seconds
-PLAYGROUND_MAX_CONCURRENT_RUNS = env_int("PLAYGROUND_MAX_CONCURRENT_RUNS", 64)  # per process
+PLAYGROUND_MAX_CONCURRENT_RUNS = env_int("PLAYGROUND_MAX_CONCURRENT_RUNS", 32)  # per process
 # Demos that block the event loop on purpose may block it this long per window, per process.
 PLAYGROUND_BLOCKING_BUDGET_MS = env_int("PLAYGROUND_BLOCKING_BUDGET_MS", 6000)
 PLAYGROUND_BLOCKING_WINDOW = env_int("PLAYGROUND_BLOCKING_WINDOW", 30)  # seconds
 PLAYGROUND_UPSTREAM_TIMEOUT = float(env_int("PLAYGROUND_UPSTREAM_TIMEOUT", 5))  # seconds
 PLAYGROUND_LOAD_MAX_CONCURRENCY = env_int("PLAYGROUND_LOAD_MAX_CONCURRENCY", 200)
+# Demo requests beyond PLAYGROUND_MAX_CONCURRENT_RUNS wait this long for a slot, then get 429.
+PLAYGROUND_QUEUE_SECONDS = float(env_int("PLAYGROUND_QUEUE_SECONDS", 3))

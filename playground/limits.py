@@ -1,5 +1,6 @@
-"""What protects the server from the demos: a per-client rate limit, a per-process cap on runs
-in flight, a budget for demos that block the event loop on purpose, and one load run at a time.
+"""What protects the server from the demos: a per-client rate limit, a budget for demos that
+block the event loop on purpose, and one load run at a time. (The cap on runs in flight is
+the ASGI gate in gate.py, in front of Django.)
 
 The limits are settings (PLAYGROUND_* in config/settings.py, from the environment). The rate
 limit lives in Django's cache, so it holds across worker processes once the cache is shared.
@@ -65,20 +66,6 @@ def check_rate(request: HttpRequest) -> Refusal | None:
     return None
 
 
-class RunSlots:
-    """A per-process cap on demo runs in flight, shared by sync and async views."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._semaphore = threading.BoundedSemaphore(size)
-
-    def try_acquire(self) -> bool:
-        return self._semaphore.acquire(blocking=False)
-
-    def release(self) -> None:
-        self._semaphore.release()
-
-
 class BlockingBudget:
     """Demos that block the event loop on purpose may use only a share of each window.
 
@@ -110,7 +97,6 @@ class BlockingBudget:
         return None
 
 
-slots = RunSlots(settings.PLAYGROUND_MAX_CONCURRENT_RUNS)
 blocking_budget = BlockingBudget()
 load_lock = threading.Lock()
 

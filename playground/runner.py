@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import wraps
 from inspect import iscoroutinefunction
 
-from asgiref.sync import async_to_sync, sync_to_async
+from asgiref.sync import sync_to_async
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET
 
@@ -63,27 +63,23 @@ def variant(
                 params = parse_params(request, demo)
                 if isinstance(params, HttpResponse):
                     return params
-                refusal, holds_slot = await sync_to_async(admit)(
-                    request, VARIANTS[demo_id, name], params
-                )
+                refusal = await sync_to_async(admit)(request, VARIANTS[demo_id, name], params)
                 if refusal:
                     return refusal_response(refusal)
-                try:
-                    with running(demo, name) as trace:
-                        loop_lag.ensure_running()
-                        try:
-                            result = await func(request, params, trace)
-                        except Exception as exc:
-                            return demo_failed(demo, name, exc)
-                        if streams:
-                            return result
-                        total_ms = trace.total_ms()
-                    # Wait for the lag meter's next beat: it reports any stall we just caused.
+                with running() as trace:
+                    loop_lag.ensure_running()
+                    try:
+                        result = await func(request, params, trace)
+                    except Exception as exc:
+                        return demo_failed(demo, name, exc)
+                    if streams:
+                        return result
+                    total_ms = trace.total_ms()
+                if blocks_loop:
+                    # The lag meter can only record a stall once the loop is free again:
+                    # wait for its next beat so the stall we just caused is in the trace.
                     await loop_lag.next_sample()
-                    return trace_response(demo, name, params, trace, total_ms, result)
-                finally:
-                    if holds_slot:
-                        limits.slots.release()
+                return trace_response(demo, name, params, trace, total_ms, result)
 
         else:
 
@@ -92,25 +88,18 @@ def variant(
                 params = parse_params(request, demo)
                 if isinstance(params, HttpResponse):
                     return params
-                refusal, holds_slot = admit(request, VARIANTS[demo_id, name], params)
+                refusal = admit(request, VARIANTS[demo_id, name], params)
                 if refusal:
                     return refusal_response(refusal)
-                try:
-                    with running(demo, name) as trace:
-                        try:
-                            result = func(request, params, trace)
-                        except Exception as exc:
-                            return demo_failed(demo, name, exc)
-                        if streams:
-                            return result
-                        total_ms = trace.total_ms()
-                    with contextlib.suppress(Exception):
-                        # Runs on the server's event loop when there is one (ASGI).
-                        async_to_sync(loop_lag.next_sample)()
-                    return trace_response(demo, name, params, trace, total_ms, result)
-                finally:
-                    if holds_slot:
-                        limits.slots.release()
+                with running() as trace:
+                    try:
+                        result = func(request, params, trace)
+                    except Exception as exc:
+                        return demo_failed(demo, name, exc)
+                    if streams:
+                        return result
+                    total_ms = trace.total_ms()
+                return trace_response(demo, name, params, trace, total_ms, result)
 
         view = require_GET(view)
         VARIANTS[demo_id, name] = Variant(demo, name, func, view, blocks_loop, streams)
@@ -130,27 +119,20 @@ def parse_params(request: HttpRequest, demo: Demo) -> Params | HttpResponse:
         return JsonResponse({"error": str(exc)}, status=400)
 
 
-def admit(
-    request: HttpRequest, variant: Variant, params: Params
-) -> tuple[limits.Refusal | None, bool]:
-    """Rate limit, then a run slot, then the blocking budget: (refusal, holds a slot).
+def admit(request: HttpRequest, variant: Variant, params: Params) -> limits.Refusal | None:
+    """The per-client rate limit, then the blocking budget.
 
     A load run's own requests pass straight through: the load run was admitted as one run,
     and its size and blocking cost were checked before it started.
     """
     if limits.is_internal(request):
-        return None, False
+        return None
     refusal = limits.check_rate(request)
     if refusal:
-        return refusal, False
-    if not limits.slots.try_acquire():
-        return limits.busy(), False
+        return refusal
     if variant.blocks_loop:
-        refusal = limits.blocking_budget.try_spend(variant.blocks_loop(params))
-        if refusal:
-            limits.slots.release()
-            return refusal, False
-    return None, True
+        return limits.blocking_budget.try_spend(variant.blocks_loop(params))
+    return None
 
 
 def refusal_response(refusal: limits.Refusal) -> JsonResponse:
@@ -167,7 +149,7 @@ def demo_failed(demo: Demo, name: str, exc: Exception) -> JsonResponse:
 
 
 @contextlib.contextmanager
-def running(demo: Demo, name: str) -> Iterator[Trace]:
+def running() -> Iterator[Trace]:
     trace = Trace()
     token = current_trace.set(trace)
     try:

@@ -36,8 +36,9 @@ async def aget(session: aiohttp.ClientSession, url: str) -> Reply:
     start = time.perf_counter()
     async with session.get(url) as response:
         body = await response.read()
-        return Reply(response.status, dict(response.headers), body,
-                     (time.perf_counter() - start) * 1000)
+        return Reply(
+            response.status, dict(response.headers), body, (time.perf_counter() - start) * 1000
+        )
 
 
 async def probe_while(url: str, probe_url: str) -> tuple[Reply, float]:

@@ -24,7 +24,10 @@ def test_demos_list(asgi_server):
     fanout = next(d for d in demos if d["id"] == "fanout")
     assert fanout["variants"] == ["async", "sync", "taskgroup"]
     assert fanout["params"]["calls"] == {
-        "default": 3, "min": 1, "max": 50, "help": "how many upstream calls"
+        "default": 3,
+        "min": 1,
+        "max": 50,
+        "help": "how many upstream calls",
     }
     assert {d["id"] for d in demos} == set(DEMOS)
 
@@ -60,7 +63,8 @@ def test_fanout_failures_are_per_call_never_a_500(asgi_server):
 def test_taskgroup_cancels_the_calls_still_running(asgi_server):
     # Jitter spreads the calls out; with every call failing, the first failure cancels
     # whichever calls have not finished yet.
-    reply = get(api(asgi_server, "fanout/taskgroup?calls=8&latency_ms=10&jitter_ms=600&fail_rate=1"))
+    query = "calls=8&latency_ms=10&jitter_ms=600&fail_rate=1"
+    reply = get(api(asgi_server, f"fanout/taskgroup?{query}"))
     details = [span["detail"] for span in reply.json()["spans"]]
     assert "cancelled" in details
     assert any("503" in detail for detail in details)
@@ -69,16 +73,20 @@ def test_taskgroup_cancels_the_calls_still_running(asgi_server):
 def test_time_sleep_in_async_view_stalls_other_requests(asgi_server):
     sleep_ms = 600
     blocked, worst_blocked = asyncio.run(
-        probe_while(api(asgi_server, f"blocking/time-sleep?sleep_ms={sleep_ms}"),
-                    api(asgi_server, "probe"))
+        probe_while(
+            api(asgi_server, f"blocking/time-sleep?sleep_ms={sleep_ms}"), api(asgi_server, "probe")
+        )
     )
     awaited, worst_awaited = asyncio.run(
-        probe_while(api(asgi_server, f"blocking/asyncio-sleep?sleep_ms={sleep_ms}"),
-                    api(asgi_server, "probe"))
+        probe_while(
+            api(asgi_server, f"blocking/asyncio-sleep?sleep_ms={sleep_ms}"),
+            api(asgi_server, "probe"),
+        )
     )
     in_thread, worst_thread = asyncio.run(
-        probe_while(api(asgi_server, f"blocking/sync?sleep_ms={sleep_ms}"),
-                    api(asgi_server, "probe"))
+        probe_while(
+            api(asgi_server, f"blocking/sync?sleep_ms={sleep_ms}"), api(asgi_server, "probe")
+        )
     )
     assert worst_blocked > sleep_ms / 2
     assert worst_awaited < sleep_ms / 2
@@ -107,8 +115,17 @@ def test_async_to_sync_runs_the_gather_on_the_event_loop(asgi_server):
 def test_async_orm_runs_queries_off_the_loop_and_leaves_nothing(asgi_server):
     reply = get(api(asgi_server, "async-orm/async?rows=30")).json()
     labels = [span["label"] for span in reply["spans"]]
-    for method in ("acount()", "aexists()", "afirst()", "aget(pk=...)", "async for",
-                   "aiterator(chunk_size=50)", "acreate()", "asave()", "adelete()"):
+    for method in (
+        "acount()",
+        "aexists()",
+        "afirst()",
+        "aget(pk=...)",
+        "async for",
+        "aiterator(chunk_size=50)",
+        "acreate()",
+        "asave()",
+        "adelete()",
+    ):
         assert method in labels
     assert all(span["sql"] for span in reply["spans"])
     assert {span["thread"] for span in reply["spans"]} != {"MainThread"}
@@ -160,7 +177,8 @@ def read_stream(url: str) -> list[tuple[float, dict]]:
 
 
 def test_async_stream_delivers_events_as_they_are_produced(asgi_server):
-    lines = read_stream(api(asgi_server, "streaming/async?events=4&interval_ms=300&run=stream-a-01"))
+    query = "events=4&interval_ms=300&run=stream-a-01"
+    lines = read_stream(api(asgi_server, f"streaming/async?{query}"))
     first_arrival = lines[0][0]
     last_produced = lines[3][1]["produced_ms"]
     assert lines[-1][1]["done"] is True

@@ -58,6 +58,7 @@ def tight_server(tmp_path_factory) -> Iterator[RunningServer]:
         tmp_path_factory.mktemp("tight-server"),
         PLAYGROUND_RATE_LIMIT="1000",
         PLAYGROUND_MAX_CONCURRENT_RUNS="2",
+        PLAYGROUND_QUEUE_SECONDS="0",
     )
     yield server
     server.stop()
@@ -92,3 +93,28 @@ def test_demo_endpoints_answer_get_only(tight_server):
     with pytest.raises(urllib.error.HTTPError) as info:
         urllib.request.urlopen(request)
     assert info.value.code in (403, 405)
+
+
+@pytest.fixture(scope="module")
+def queueing_server(tmp_path_factory) -> Iterator[RunningServer]:
+    server = start_daphne(
+        tmp_path_factory.mktemp("queueing-server"),
+        PLAYGROUND_RATE_LIMIT="1000",
+        PLAYGROUND_MAX_CONCURRENT_RUNS="2",
+        PLAYGROUND_QUEUE_SECONDS="10",
+    )
+    yield server
+    server.stop()
+
+
+def test_a_burst_waits_in_line_instead_of_failing(queueing_server):
+    async def burst() -> list[tuple[int, float]]:
+        async with aiohttp.ClientSession() as session:
+            url = api(queueing_server, "blocking/asyncio-sleep?sleep_ms=300")
+            replies = await asyncio.gather(*(aget(session, url) for _ in range(6)))
+            return [(reply.status, reply.elapsed_ms) for reply in replies]
+
+    replies = asyncio.run(burst())
+    assert [status for status, _ in replies] == [200] * 6
+    # Two at a time: the last pair waited for two pairs ahead of it.
+    assert max(ms for _, ms in replies) > 3 * 300 * 0.9

@@ -21,9 +21,7 @@ def test_int_param_accepts_whole_numbers(value, expected):
     assert Param(3, 1, 10).coerce("n", value) == expected
 
 
-@pytest.mark.parametrize(
-    "value", ["0", "11", "2.5", "", "x", True, None, [1], "1e3", "٣"]
-)
+@pytest.mark.parametrize("value", ["0", "11", "2.5", "", "x", True, None, [1], "1e3", "٣"])
 def test_int_param_rejects_the_rest(value):
     with pytest.raises(ParamError):
         Param(3, 1, 10).coerce("n", value)

@@ -1,0 +1,168 @@
+"""Playground figures, measured against a real Daphne server started for the purpose.
+
+    .venv/bin/python bench/playground.py
+
+Prints: the fan-out overhead above its physical limit (the slowest upstream's latency) for
+N = 1, 10 and 50; 100 concurrent fan-outs (N = 10, 200 ms); and the lesson page's p50/p99
+quiet and during a flood of demo runs. Figures, not pass/fail: see the issue for targets.
+"""
+
+import asyncio
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import aiohttp
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tests.servers import start_daphne  # noqa: E402
+
+LATENCY_MS = 200
+
+
+def pct(values: list[float], p: float) -> float:
+    values = sorted(values)
+    return values[max(0, min(len(values) - 1, round(p / 100 * len(values)) - 1))]
+
+
+async def timed_get(session: aiohttp.ClientSession, url: str) -> tuple[float, int, dict | None]:
+    start = time.perf_counter()
+    async with session.get(url) as response:
+        body = await response.json() if response.content_type == "application/json" else None
+        await response.read()
+        return (time.perf_counter() - start) * 1000, response.status, body
+
+
+async def fanout_overhead(base: str) -> None:
+    print(f"\nFan-out overhead above the slowest upstream ({LATENCY_MS} ms), async variant")
+    print(f"{'N':>4} {'client p50':>11} {'overhead':>9} {'server p50':>11} {'overhead':>9}")
+    async with aiohttp.ClientSession() as session:
+        for calls in (1, 10, 50):
+            url = f"{base}/playground/api/fanout/async?calls={calls}&latency_ms={LATENCY_MS}"
+            for _ in range(3):  # warm up connections and code paths
+                await timed_get(session, url)
+            client, server = [], []
+            for _ in range(15):
+                ms, status, body = await timed_get(session, url)
+                assert status == 200, status
+                client.append(ms)
+                server.append(body["total_ms"])
+            c, s = statistics.median(client), statistics.median(server)
+            print(
+                f"{calls:>4} {c:>9.1f}ms {c - LATENCY_MS:>+7.1f}ms "
+                f"{s:>9.1f}ms {s - LATENCY_MS:>+7.1f}ms"
+            )
+
+
+async def concurrent_fanouts(base: str) -> None:
+    url = f"{base}/playground/api/fanout/async?calls=10&latency_ms={LATENCY_MS}"
+    connector = aiohttp.TCPConnector(limit=0)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        start = time.perf_counter()
+        results = await asyncio.gather(*(timed_get(session, url) for _ in range(100)))
+        total = (time.perf_counter() - start) * 1000
+    latencies = [ms for ms, _, _ in results]
+    statuses = {}
+    for _, status, _ in results:
+        statuses[status] = statuses.get(status, 0) + 1
+    print("\n100 concurrent fan-outs (N = 10, 200 ms each call)")
+    print(
+        f"  all done in {total:.0f} ms; slowest request {max(latencies):.0f} ms; "
+        f"p50 {pct(latencies, 50):.0f} ms; statuses {statuses}"
+    )
+
+
+READER = """
+import http.client, json, sys, time
+host, port, path, seconds = sys.argv[1], int(sys.argv[2]), sys.argv[3], float(sys.argv[4])
+conn = http.client.HTTPConnection(host, port, timeout=30)
+latencies, deadline = [], time.perf_counter() + seconds
+while time.perf_counter() < deadline:
+    start = time.perf_counter()
+    conn.request("GET", path)
+    response = conn.getresponse()
+    response.read()
+    assert response.status == 200, response.status
+    latencies.append((time.perf_counter() - start) * 1000)
+print(json.dumps(latencies))
+"""
+
+
+async def read_lessons(base: str, path: str, seconds: float) -> list[float]:
+    """Sequential page loads from a separate process, so the flood's client work in this
+    process doesn't count as server latency."""
+    host, port = base.removeprefix("http://").split(":")
+    reader = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        READER,
+        host,
+        port,
+        path,
+        str(seconds),
+        stdout=asyncio.subprocess.PIPE,
+    )
+    out, _ = await reader.communicate()
+    return json.loads(out)
+
+
+async def flood(base: str, seconds: float, clients: int) -> dict[int, int]:
+    url = f"{base}/playground/api/fanout/async?calls=10&latency_ms={LATENCY_MS}"
+    statuses: dict[int, int] = {}
+    deadline = time.perf_counter() + seconds
+
+    async def client(session):
+        while time.perf_counter() < deadline:
+            _, status, _ = await timed_get(session, url)
+            statuses[status] = statuses.get(status, 0) + 1
+
+    connector = aiohttp.TCPConnector(limit=0)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        await asyncio.gather(*(client(session) for _ in range(clients)))
+    return statuses
+
+
+async def lesson_under_flood(base: str) -> None:
+    path = "/lessons/async-views/"
+    await read_lessons(base, path, 1)  # warm up
+    quiet = await read_lessons(base, path, 5)
+    flood_task = asyncio.create_task(flood(base, 6.5, clients=100))
+    await asyncio.sleep(0.5)  # let the flood build up before measuring
+    flooded = await read_lessons(base, path, 5)
+    statuses = await flood_task
+    print("\nLesson page while 100 clients flood fan-out runs (N = 10, 200 ms)")
+    print(
+        f"  quiet:   p50 {pct(quiet, 50):6.1f} ms  p99 {pct(quiet, 99):6.1f} ms  "
+        f"({len(quiet)} requests)"
+    )
+    print(
+        f"  flooded: p50 {pct(flooded, 50):6.1f} ms  p99 {pct(flooded, 99):6.1f} ms  "
+        f"({len(flooded)} requests)"
+    )
+    print(
+        f"  p99 ratio flooded/quiet: {pct(flooded, 99) / pct(quiet, 99):.2f}x; "
+        f"flood statuses {dict(sorted(statuses.items()))}"
+    )
+
+
+async def main() -> None:
+    workdir = Path(tempfile.mkdtemp(prefix="bench-playground-"))
+    # One client address sends everything here, so lift the per-client rate limit; the
+    # per-process cap on runs in flight stays at its default.
+    server = start_daphne(workdir, PLAYGROUND_RATE_LIMIT="1000000")
+    print(f"Daphne at {server.url} (1 process), {os.cpu_count()} CPUs")
+    try:
+        await fanout_overhead(server.url)
+        await concurrent_fanouts(server.url)
+        await lesson_under_flood(server.url)
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

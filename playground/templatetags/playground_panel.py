@@ -1,0 +1,49 @@
+"""What a live demo panel's template needs from the registry, in one tag."""
+
+from django import template
+from django.conf import settings
+
+from playground import demos  # noqa: F401 - registers every variant, so VARIANTS is complete
+from playground.registry import get_demo
+from playground.runner import VARIANTS
+
+register = template.Library()
+
+# Steps for the number inputs' spinners; the server only checks the bounds.
+FLOAT_STEP = "0.05"
+
+
+@register.simple_tag
+def demo_panel(demo_id: str, values: dict) -> dict:
+    """The demo, its parameter inputs (the lesson's values and the bounds) and its variants."""
+    demo = get_demo(demo_id)
+    params = [
+        {
+            "name": name,
+            "value": values.get(name, param.default),
+            "min": param.min,
+            "max": param.max,
+            "step": FLOAT_STEP if param.kind is float else "1",
+            "help": param.help,
+        }
+        for name, param in demo.params.items()
+    ]
+    variants = [
+        {
+            "name": name,
+            "title": demo.variant_title(name),
+            "blocks_loop": VARIANTS[demo_id, name].blocks_loop is not None,
+        }
+        for name in demo.variants
+    ]
+    streams = any(VARIANTS[demo_id, name].streams for name in demo.variants)
+    return {
+        "demo": demo,
+        "params": params,
+        "variants": variants,
+        # A probe only tells a story where some variant stalls the event loop.
+        "probe": any(variant["blocks_loop"] for variant in variants),
+        "streams": streams,
+        "load_max": settings.PLAYGROUND_LOAD_MAX_CONCURRENCY,
+        "load_default": min(50, settings.PLAYGROUND_LOAD_MAX_CONCURRENCY),
+    }
