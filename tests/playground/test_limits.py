@@ -74,10 +74,10 @@ def test_runs_in_flight_are_capped_per_process(tight_server):
     assert asyncio.run(five_at_once()) == [200, 200, 429, 429, 429]
 
 
-def test_one_load_run_at_a_time(tight_server):
+def test_one_load_run_at_a_time(queueing_server):
     async def two_load_runs() -> list[tuple[int, str]]:
         async with aiohttp.ClientSession() as session:
-            url = api(tight_server, "blocking/asyncio-sleep/load?concurrency=5&sleep_ms=400")
+            url = api(queueing_server, "blocking/asyncio-sleep/load?concurrency=5&sleep_ms=400")
             replies = await asyncio.gather(aget(session, url), aget(session, url))
             return sorted((r.status, r.json().get("error", "")) for r in replies)
 
