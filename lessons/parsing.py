@@ -65,6 +65,7 @@ class Lesson:
     text: str  # plain text, for search
     identifiers: set[str]  # names used in code blocks, for search
     related_line: int = 1
+    code_blocks: list["Fence"] = field(default_factory=list)  # every fenced block but widgets
     sections: dict[str, SafeString] = field(default_factory=dict)  # section title -> HTML
 
 
@@ -160,6 +161,7 @@ def parse_lesson(path: Path, text: str, *, display_path: Path) -> Lesson:
         text=plain,
         identifiers=identifiers,
         related_line=key_lines.get("related", 1),
+        code_blocks=[fence for fence in fences if fence.lang not in {"demo", "quiz"}],
         sections=sections,
     )
 
