@@ -23,6 +23,24 @@ TRACKS: dict[str, Track] = {
             ),
             order=1,
         ),
+        Track(
+            slug="database",
+            title="Database and ORM",
+            description=(
+                "Locking, query analysis and transactions: the ORM questions senior interviews "
+                "ask, each run live on SQLite and, where SQLite can't show it, on PostgreSQL."
+            ),
+            order=2,
+        ),
+        Track(
+            slug="operations",
+            title="Performance and operations",
+            description=(
+                "Caching and its invalidation, and deploying an ASGI Django site: shown on "
+                "the configuration this very site runs with."
+            ),
+            order=3,
+        ),
     ]
 }
 

@@ -8,6 +8,16 @@ class Author(models.Model):
         return self.name
 
 
+class Account(models.Model):
+    """A bank account the locking demo withdraws from; each run makes and removes its own."""
+
+    owner = models.CharField(max_length=100)
+    balance = models.IntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.owner}: {self.balance}"
+
+
 class Book(models.Model):
     """Seeded demo data the ORM demos read and write."""
 
@@ -19,6 +29,8 @@ class Book(models.Model):
 
     class Meta:
         ordering = ["id"]
+        # `year` is indexed and `pages` is not, so the query demo can show both plans.
+        indexes = [models.Index(fields=["year"], name="book_year_idx")]
 
     def __str__(self) -> str:
         return self.title

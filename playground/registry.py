@@ -206,6 +206,83 @@ DEMOS: dict[str, Demo] = {
                 "mixin": "MiddlewareMixin hooks (sync_to_async per hook)",
             },
         ),
+        Demo(
+            id="locking",
+            title="select_for_update and lost updates",
+            description="Two concurrent withdrawals from one account, each on its own thread "
+            "and database connection: without a lock, with select_for_update(), nowait and "
+            "skip_locked.",
+            params={
+                "amount": Param(30, 1, 100, "each withdrawal, from a balance of 100"),
+                "hold_ms": Param(200, 0, 1000, "how long each transaction holds the row"),
+            },
+            variants=("no-lock", "select-for-update", "nowait", "skip-locked"),
+            variant_titles={
+                "no-lock": "read, then write (no lock)",
+                "select-for-update": "select_for_update() in atomic()",
+                "nowait": "select_for_update(nowait=True)",
+                "skip-locked": "select_for_update(skip_locked=True)",
+            },
+        ),
+        Demo(
+            id="queries",
+            title="N+1 queries and how to fix them",
+            description="The same book list done naively and with select_related, "
+            "prefetch_related, only() and an annotation; every query shown; explain() with "
+            "and without an index.",
+            params={"rows": Param(20, 1, 100, "how many books (or authors) to list")},
+            variants=("naive", "select-related", "prefetch-related", "annotate", "explain"),
+            variant_titles={
+                "naive": "naive loop (N+1)",
+                "select-related": "select_related() + only()",
+                "prefetch-related": "prefetch_related()",
+                "annotate": "annotate(Count)",
+                "explain": "explain(): indexed vs not",
+            },
+        ),
+        Demo(
+            id="transactions",
+            title="Transactions: atomic, savepoints, on_commit",
+            description="atomic() rolling back on an error, a nested atomic() as a savepoint, "
+            "on_commit callbacks, and what async code has to do instead.",
+            params={"rows": Param(3, 1, 20, "rows each transaction writes")},
+            variants=("rollback", "savepoint", "on-commit", "async-view"),
+            variant_titles={
+                "rollback": "atomic() rolls back on error",
+                "savepoint": "nested atomic() = savepoint",
+                "on-commit": "on_commit after commit, not after rollback",
+                "async-view": "transactions from an async view",
+            },
+        ),
+        Demo(
+            id="caching",
+            title="Caching and cache stampedes",
+            description="A slow computation uncached, with the per-view cache and with "
+            "get_or_set; invalidation on save; a stampede on a cold key with and without a "
+            "guard; the async cache API.",
+            params={
+                "work_ms": Param(200, 20, 1000, "how long the slow computation takes"),
+                "concurrency": Param(10, 2, 50, "requests arriving together on a cold key"),
+            },
+            variants=("uncached", "per-view", "get-or-set", "invalidate", "stampede", "guarded"),
+            variant_titles={
+                "uncached": "no cache",
+                "per-view": "cache_page",
+                "get-or-set": "cache.get_or_set",
+                "invalidate": "invalidate on save",
+                "stampede": "cold key, no guard",
+                "guarded": "cold key, cache.add guard",
+            },
+        ),
+        Demo(
+            id="deployment",
+            title="This server's own deployment",
+            description="Which ASGI server, how many workers, which database and cache this "
+            "site runs with right now, and what check --deploy says about it.",
+            params={},
+            variants=("live",),
+            variant_titles={"live": "the running configuration"},
+        ),
     ]
 }
 

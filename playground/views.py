@@ -69,7 +69,10 @@ def demo_page(request: HttpRequest, demo: str) -> HttpResponse:
         raise Http404("No such demo.")
     spec = DEMOS[demo]
     block = {"demo_id": demo, "params": {name: p.default for name, p in spec.params.items()}}
-    return render(request, "playground/demo.html", {"demo": spec, "block": block})
+    # Inside a {% block %} the name "block" means the template block itself, so the page's
+    # template reaches the panel's block under another name.
+    context = {"demo": spec, "block": block, "demo_block": block}
+    return render(request, "playground/demo.html", context)
 
 
 def _unknown(demo: str, variant: str) -> str:

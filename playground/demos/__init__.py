@@ -1,5 +1,31 @@
 """Importing this package registers every demo variant with the runner."""
 
-from . import blocking, cpu, fanout, middleware, orm, streaming, threads
+from . import (
+    blocking,
+    caching,
+    cpu,
+    deployment,
+    fanout,
+    locking,
+    middleware,
+    orm,
+    queries,
+    streaming,
+    threads,
+    transactions,
+)
 
-__all__ = ["blocking", "cpu", "fanout", "middleware", "orm", "streaming", "threads"]
+__all__ = [
+    "blocking",
+    "caching",
+    "cpu",
+    "deployment",
+    "fanout",
+    "locking",
+    "middleware",
+    "orm",
+    "queries",
+    "streaming",
+    "threads",
+    "transactions",
+]

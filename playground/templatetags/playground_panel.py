@@ -28,15 +28,18 @@ def demo_panel(demo_id: str, values: dict) -> dict:
         }
         for name, param in demo.params.items()
     ]
+    # A variant in the registry but not (yet) written has no view: its run answers 404, which
+    # the panel shows; the page itself must still render.
+    registered = [VARIANTS.get((demo_id, name)) for name in demo.variants]
     variants = [
         {
             "name": name,
             "title": demo.variant_title(name),
-            "blocks_loop": VARIANTS[demo_id, name].blocks_loop is not None,
+            "blocks_loop": bool(found and found.blocks_loop),
         }
-        for name in demo.variants
+        for name, found in zip(demo.variants, registered, strict=True)
     ]
-    streams = any(VARIANTS[demo_id, name].streams for name in demo.variants)
+    streams = any(found and found.streams for found in registered)
     return {
         "demo": demo,
         "params": params,

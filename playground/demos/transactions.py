@@ -1,0 +1,109 @@
+"""atomic(), savepoints and on_commit, and what async code has to do instead."""
+
+import uuid
+
+from asgiref.sync import sync_to_async
+from django.core.exceptions import SynchronousOnlyOperation
+from django.db import transaction
+
+from ..models import Account
+from ..runner import variant
+
+
+class Refused(Exception):
+    """Stands in for whatever makes a transaction give up halfway."""
+
+
+def tag() -> str:
+    return f"tx-{uuid.uuid4().hex[:12]}"
+
+
+@variant("transactions", "rollback")
+def atomic_rollback(request, params, trace):
+    owner = tag()
+    try:
+        with trace.span("atomic(): write rows, then fail", "db"), transaction.atomic():
+            for _ in range(params["rows"]):
+                Account.objects.create(owner=owner, balance=1)
+            raise Refused("payment provider said no")
+    except Refused:
+        pass  # atomic() rolled back every row written inside it
+    with trace.span("count the rows afterwards", "db"):
+        left = Account.objects.filter(owner=owner).count()
+    return {"rows_written": params["rows"], "rows_after_rollback": left}
+
+
+@variant("transactions", "savepoint")
+def nested_savepoint(request, params, trace):
+    owner = tag()
+    try:
+        with trace.span("outer atomic()", "db"), transaction.atomic():
+            Account.objects.create(owner=owner, balance=1)
+            try:
+                # A nested atomic() is a savepoint: its failure undoes only its own work.
+                with trace.span("inner atomic() fails", "db"), transaction.atomic():
+                    for _ in range(params["rows"]):
+                        Account.objects.create(owner=owner, balance=2)
+                    raise Refused("inner step failed")
+            except Refused:
+                pass
+            Account.objects.create(owner=owner, balance=3)
+        with trace.span("what was committed", "db"):
+            kept = sorted(Account.objects.filter(owner=owner).values_list("balance", flat=True))
+    finally:
+        Account.objects.filter(owner=owner).delete()
+    return {"committed_balances": kept, "inner_rows_rolled_back": params["rows"]}
+
+
+@variant("transactions", "on-commit")
+def on_commit_callbacks(request, params, trace):
+    owner, ran = tag(), []
+    try:
+        with trace.span("transaction that commits", "db"), transaction.atomic():
+            Account.objects.create(owner=owner, balance=1)
+            transaction.on_commit(lambda: ran.append("after commit"))
+            # Not run yet: it waits for the outermost atomic() to commit.
+            pending_inside = list(ran)
+        try:
+            with trace.span("transaction that rolls back", "db"), transaction.atomic():
+                Account.objects.create(owner=owner, balance=2)
+                transaction.on_commit(lambda: ran.append("after rollback"))
+                raise Refused("rolled back")
+        except Refused:
+            pass
+    finally:
+        Account.objects.filter(owner=owner).delete()
+    return {
+        "callbacks_run_inside_the_block": pending_inside,
+        "callbacks_run": ran,
+        "skipped_on_rollback": "after rollback" not in ran,
+    }
+
+
+def transfer(owner: str) -> int:
+    with transaction.atomic():
+        Account.objects.create(owner=owner, balance=10)
+        return Account.objects.filter(owner=owner).count()
+
+
+@variant("transactions", "async-view")
+async def transaction_from_async(request, params, trace):
+    owner, errors = tag(), []
+    try:
+        with trace.span("async with atomic()", "db"):
+            async with transaction.atomic():  # wrong: atomic() is not an async context manager
+                pass
+    except (TypeError, AttributeError) as exc:
+        errors.append(f"{type(exc).__name__}: {exc}")
+    try:
+        with trace.span("with atomic() on the event loop", "db"), transaction.atomic():
+            pass  # wrong: opening a transaction is a sync database call
+    except SynchronousOnlyOperation as exc:
+        errors.append(f"SynchronousOnlyOperation: {exc}")
+    try:
+        # Right: the whole transaction in one sync function, run in one thread.
+        with trace.span("sync_to_async(transfer)", "db"):
+            rows = await sync_to_async(transfer)(owner)
+    finally:
+        await Account.objects.filter(owner=owner).adelete()
+    return {"errors": errors, "rows_written_the_right_way": rows}
