@@ -6,8 +6,10 @@ import shutil
 import subprocess
 import sys
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -32,6 +34,31 @@ class RunningServer:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+        if self.env["DATABASE_URL"].startswith("postgres"):
+            drop_postgres_database(self.env["DATABASE_URL"])
+
+
+def postgres_admin(url: str):
+    import psycopg
+
+    parts = urlsplit(url)
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    return psycopg.connect(admin, autocommit=True), parts.path.lstrip("/")
+
+
+def create_postgres_database(url: str) -> str:
+    """A fresh database on the server DATABASE_URL names, so each test server starts empty."""
+    name = f"interview_lab_test_{uuid.uuid4().hex[:10]}"
+    connection, _ = postgres_admin(url)
+    with connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
+
+
+def drop_postgres_database(url: str) -> None:
+    connection, name = postgres_admin(url)
+    with connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def server_env(workdir: Path, **extra: str) -> dict[str, str]:
@@ -47,7 +74,10 @@ def server_env(workdir: Path, **extra: str) -> dict[str, str]:
         "DJANGO_LESSONS_DIR": str(lessons_dir),
         "PYTHONUNBUFFERED": "1",
     }
-    if "DATABASE_URL" not in os.environ:
+    database_url = os.environ.get("DATABASE_URL", "")
+    if database_url.startswith("postgres"):
+        env["DATABASE_URL"] = create_postgres_database(database_url)
+    else:
         env["DATABASE_URL"] = f"sqlite:///{workdir / 'db.sqlite3'}"
     env.update(extra)
     return env
