@@ -88,12 +88,14 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 INSTALLED_APPS = [
     # First, so that `manage.py runserver` serves over ASGI too.
     "daphne",
+    "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "lessons",
     "playground",
+    "practice",
 ]
 
 MIDDLEWARE = [
@@ -101,6 +103,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -117,6 +120,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "lessons.context_processors.site",
             ],
@@ -139,6 +143,13 @@ CACHES = {
 }
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_COOKIE_AGE = 60 * 60 * 24 * 365  # a learner's anonymous progress lasts a year
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "practice:home"
+LOGOUT_REDIRECT_URL = "lessons:home"
+
+# Tests move the practice clock by writing seconds into this file (see practice/clock.py).
+PRACTICE_CLOCK_FILE = os.environ.get("PRACTICE_CLOCK_FILE", "")
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

@@ -1,6 +1,11 @@
 from django.urls import include, path
 
+from practice.views import signup
+
 urlpatterns = [
     path("playground/", include("playground.urls")),
+    path("practice/", include("practice.urls")),
+    path("accounts/signup/", signup, name="signup"),
+    path("accounts/", include("django.contrib.auth.urls")),
     path("", include("lessons.urls")),
 ]

@@ -27,7 +27,8 @@ SECTIONS = (
 )
 OPTIONAL_SECTIONS = {"Common mistakes"}
 REQUIRED_KEYS = ("title", "slug", "track", "level", "order", "tags", "related")
-OPTIONAL_KEYS = ("summary",)
+OPTIONAL_KEYS = ("summary", "key_points")
+KEY_POINTS = (3, 8)  # how many key points a lesson lists for the practice checklist
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 FILENAME_RE = re.compile(r"^\d{2}-(?P<slug>[a-z0-9-]+)\.md$")
 FENCE_OPEN_RE = re.compile(r"^ {0,3}(?P<marker>`{3,}|~{3,})\s*(?P<lang>[^\s`]*)")
@@ -57,6 +58,7 @@ class Lesson:
     tags: list[str]
     related: list[str]
     summary: str
+    key_points: list[str]
     path: Path
     html: SafeString
     toc: list[dict]
@@ -153,6 +155,7 @@ def parse_lesson(path: Path, text: str, *, display_path: Path) -> Lesson:
         tags=list(meta["tags"]),
         related=list(meta["related"]),
         summary=summary,
+        key_points=list(meta.get("key_points", [])),
         path=path,
         html=mark_safe(page_html),  # noqa: S308 - sanitised by nh3 + our own templates
         toc=rendered.toc,
@@ -234,6 +237,17 @@ def _check_front_matter(path: Path, meta: dict, key_lines: dict[str, int], probl
             problem(line(key), f"{key} must be a list of text, e.g. [a, b] (may be empty)")
     if "summary" in meta and not isinstance(meta["summary"], str):
         problem(line("summary"), "summary must be text")
+    points = meta.get("key_points")
+    low, high = KEY_POINTS
+    if "key_points" in meta and (
+        not isinstance(points, list)
+        or not all(isinstance(point, str) and point.strip() for point in points)
+        or not low <= len(points) <= high
+    ):
+        problem(
+            line("key_points"),
+            f"key_points must list {low} to {high} points the practice checklist ticks off",
+        )
 
 
 def _scan(lines: list[str], first_line: int, problem) -> tuple[list[Fence], list[tuple]]:

@@ -1,0 +1,79 @@
+"""Who is practising: the session's anonymous learner, or the logged-in user's."""
+
+from django.contrib.auth.signals import user_logged_in
+from django.db import IntegrityError, transaction
+from django.dispatch import receiver
+from django.http import HttpRequest
+
+from .models import DemoRun, Learner, Progress, Review
+
+SESSION_KEY = "learner_id"
+
+
+def current_learner(request: HttpRequest) -> Learner | None:
+    """The learner for this request, if one exists yet (reading creates none)."""
+    if request.user.is_authenticated:
+        return Learner.objects.filter(user=request.user).first()
+    learner_id = request.session.get(SESSION_KEY)
+    if not learner_id:
+        return None
+    return Learner.objects.filter(pk=learner_id, user__isnull=True).first()
+
+
+def ensure_learner(request: HttpRequest) -> Learner:
+    """The learner for this request, created on the first thing they do."""
+    if request.user.is_authenticated:
+        learner, _ = Learner.objects.get_or_create(user=request.user)
+        return learner
+    learner = current_learner(request)
+    if learner is None:
+        learner = Learner.objects.create()
+        request.session[SESSION_KEY] = str(learner.pk)
+    return learner
+
+
+@transaction.atomic
+def merge(source: Learner, target: Learner) -> None:
+    """Move everything `source` did onto `target`, keeping the more advanced card per lesson."""
+    if source.pk == target.pk:
+        return
+    theirs = {p.lesson: p for p in Progress.objects.select_for_update().filter(learner=target)}
+    for mine in Progress.objects.filter(learner=source):
+        other = theirs.get(mine.lesson)
+        if other is None:
+            mine.learner = target
+            mine.save(update_fields=["learner"])
+            continue
+        if (mine.last_reviewed or mine.read_at) and (
+            other.last_reviewed is None
+            or (mine.last_reviewed and mine.last_reviewed > other.last_reviewed)
+        ):
+            for name in ("card", "due", "last_rating", "last_reviewed"):
+                setattr(other, name, getattr(mine, name))
+        other.reviews += mine.reviews
+        reads = [t for t in (mine.read_at, other.read_at) if t]
+        other.read_at = min(reads) if reads else None
+        other.save()
+    for review in Review.objects.filter(learner=source):
+        review.learner = target
+        try:
+            with transaction.atomic():
+                review.save(update_fields=["learner"])
+        except IntegrityError:  # the same review already imported: keep one
+            pass
+    DemoRun.objects.filter(learner=source).update(learner=target)
+    source.delete()
+
+
+@receiver(user_logged_in)
+def keep_anonymous_progress(sender, request, user, **kwargs) -> None:
+    """Logging in must not lose what the learner did before: fold it into the account."""
+    if request is None:
+        return
+    learner_id = request.session.pop(SESSION_KEY, None)
+    anonymous = (
+        Learner.objects.filter(pk=learner_id, user__isnull=True).first() if learner_id else None
+    )
+    account, _ = Learner.objects.get_or_create(user=user)
+    if anonymous is not None:
+        merge(anonymous, account)

@@ -1,0 +1,88 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class Learner(models.Model):
+    """Whoever is practising: an anonymous session at first, tied to an account if they sign up."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="learner",
+    )
+    created = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"learner {self.pk}" + (f" ({self.user})" if self.user_id else "")
+
+
+class Progress(models.Model):
+    """One learner's state on one lesson: read, and its spaced-repetition card."""
+
+    learner = models.ForeignKey(Learner, on_delete=models.CASCADE, related_name="progress")
+    lesson = models.CharField(max_length=100)
+    read_at = models.DateTimeField(null=True, blank=True)
+    card = models.JSONField(default=dict, blank=True)  # an FSRS card, as fsrs.Card.to_dict()
+    due = models.DateTimeField(null=True, blank=True, db_index=True)
+    reviews = models.PositiveIntegerField(default=0)
+    last_rating = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_reviewed = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["learner", "lesson"], name="one_progress_per_lesson")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.learner_id} / {self.lesson}"
+
+
+class Review(models.Model):
+    """One self-rated rehearsal of a question."""
+
+    RATINGS = [(1, "Again"), (2, "Hard"), (3, "Good"), (4, "Easy")]
+
+    learner = models.ForeignKey(Learner, on_delete=models.CASCADE, related_name="reviews")
+    review_id = models.UUIDField()  # chosen by the browser, so a retried request counts once
+    lesson = models.CharField(max_length=100)
+    rating = models.PositiveSmallIntegerField(choices=RATINGS)
+    reviewed_at = models.DateTimeField()
+    duration_ms = models.PositiveIntegerField(default=0)
+    answer = models.TextField(blank=True)
+    checked_points = models.JSONField(default=list, blank=True)
+    mock = models.CharField(max_length=40, blank=True)  # the mock interview it belonged to
+    due_after = models.DateTimeField()
+
+    class Meta:
+        ordering = ["reviewed_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["learner", "review_id"], name="one_review_per_id")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lesson}: {self.get_rating_display()}"
+
+
+class DemoRun(models.Model):
+    """A demo the learner ran from a lesson, kept so the model answer can quote their figures."""
+
+    learner = models.ForeignKey(Learner, on_delete=models.CASCADE, related_name="demo_runs")
+    lesson = models.CharField(max_length=100)
+    demo = models.CharField(max_length=40)
+    variant = models.CharField(max_length=40)
+    params = models.JSONField(default=dict)
+    total_ms = models.FloatField()
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created"]
+        indexes = [models.Index(fields=["learner", "lesson"], name="demo_run_learner_lesson")]
+
+    def __str__(self) -> str:
+        return f"{self.demo}/{self.variant}: {self.total_ms:.0f} ms"
