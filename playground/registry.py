@@ -63,6 +63,8 @@ class Demo:
     params: dict[str, Param]
     variants: tuple[str, ...]
     variant_titles: dict[str, str] = field(default_factory=dict)
+    # Do the variants do the same work, so that "x times faster" means something?
+    compare: bool = True
 
     def parse(self, values: Mapping[str, object]) -> dict[str, int | float]:
         """Validate `values` (a query string or a lesson's demo block) and fill in defaults."""
@@ -85,6 +87,7 @@ class Demo:
             "description": self.description,
             "variants": list(self.variants),
             "variant_titles": {v: self.variant_title(v) for v in self.variants},
+            "compare": self.compare,
             "params": {name: param.as_json() for name, param in self.params.items()},
         }
 
@@ -162,6 +165,7 @@ DEMOS: dict[str, Demo] = {
                 "wrong-way": "async view, sync ORM (wrong)",
                 "gather": "asyncio.gather over async ORM calls",
             },
+            compare=False,
         ),
         Demo(
             id="cpu-bound",
@@ -223,6 +227,7 @@ DEMOS: dict[str, Demo] = {
                 "nowait": "select_for_update(nowait=True)",
                 "skip-locked": "select_for_update(skip_locked=True)",
             },
+            compare=False,
         ),
         Demo(
             id="queries",
@@ -239,6 +244,7 @@ DEMOS: dict[str, Demo] = {
                 "annotate": "annotate(Count)",
                 "explain": "explain(): indexed vs not",
             },
+            compare=False,
         ),
         Demo(
             id="transactions",
@@ -253,6 +259,7 @@ DEMOS: dict[str, Demo] = {
                 "on-commit": "on_commit after commit, not after rollback",
                 "async-view": "transactions from an async view",
             },
+            compare=False,
         ),
         Demo(
             id="caching",
@@ -262,7 +269,7 @@ DEMOS: dict[str, Demo] = {
             "guard; the async cache API.",
             params={
                 "work_ms": Param(200, 20, 1000, "how long the slow computation takes"),
-                "concurrency": Param(10, 2, 50, "requests arriving together on a cold key"),
+                "clients": Param(10, 2, 50, "requests arriving together on a cold key"),
             },
             variants=("uncached", "per-view", "get-or-set", "invalidate", "stampede", "guarded"),
             variant_titles={
@@ -273,6 +280,7 @@ DEMOS: dict[str, Demo] = {
                 "stampede": "cold key, no guard",
                 "guarded": "cold key, cache.add guard",
             },
+            compare=False,
         ),
         Demo(
             id="deployment",
@@ -282,6 +290,7 @@ DEMOS: dict[str, Demo] = {
             params={},
             variants=("live",),
             variant_titles={"live": "the running configuration"},
+            compare=False,
         ),
     ]
 }

@@ -3,7 +3,6 @@
 from django import template
 from django.conf import settings
 
-from playground import demos  # noqa: F401 - registers every variant, so VARIANTS is complete
 from playground.registry import get_demo
 from playground.runner import VARIANTS
 

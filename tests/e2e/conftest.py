@@ -16,7 +16,9 @@ LOCAL_SCHEMES = {"data", "blob", "about"}
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture(scope="session")
+# Package scope: Playwright's sync API keeps an event loop running in this thread while it is
+# open, so it must be gone before tests outside tests/e2e call asyncio.run().
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
