@@ -1,4 +1,4 @@
-"""ASGI entry point: `daphne config.asgi:application`."""
+"""ASGI entry point: `daphne config.asgi:application` or `uvicorn config.asgi:application`."""
 
 import os
 
@@ -9,12 +9,10 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django_application = get_asgi_application()
 
 # Imported after Django is set up.
-from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
-
 from playground import upstream  # noqa: E402
 from playground.gate import DemoGate  # noqa: E402
 
-site = ASGIStaticFilesHandler(DemoGate(django_application))
+site = DemoGate(django_application)
 
 
 async def application(scope, receive, send) -> None:

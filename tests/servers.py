@@ -61,6 +61,26 @@ def drop_postgres_database(url: str) -> None:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+_collected_static: Path | None = None
+
+
+def collected_static(env: dict[str, str]) -> Path:
+    """Run collectstatic once per test session, as a production start does."""
+    global _collected_static
+    if _collected_static is None:
+        import tempfile
+
+        target = Path(tempfile.mkdtemp(prefix="interview-lab-static-"))
+        subprocess.run(
+            [str(BIN / "python"), "manage.py", "collectstatic", "--no-input", "-v", "0"],
+            cwd=BASE_DIR,
+            env={**env, "DJANGO_STATIC_ROOT": str(target)},
+            check=True,
+        )
+        _collected_static = target
+    return _collected_static
+
+
 def server_env(workdir: Path, **extra: str) -> dict[str, str]:
     lessons_dir = workdir / "content"
     if not lessons_dir.exists():
@@ -80,6 +100,7 @@ def server_env(workdir: Path, **extra: str) -> dict[str, str]:
     else:
         env["DATABASE_URL"] = f"sqlite:///{workdir / 'db.sqlite3'}"
     env.update(extra)
+    env["DJANGO_STATIC_ROOT"] = str(collected_static(env))
     return env
 
 

@@ -116,9 +116,9 @@ async def cold_key_requests(params, trace, *, guarded: bool) -> dict:
             await cache.aset(key, {"ready": True}, 60)
             span.detail = "miss: hit the backend"
 
-    await asyncio.gather(*(request(n + 1) for n in range(params["concurrency"])))
+    await asyncio.gather(*(request(n + 1) for n in range(params["clients"])))
     await cache.adelete_many([key, lock])
-    return {"requests": params["concurrency"], "backend_hits": backend_hits}
+    return {"requests": params["clients"], "backend_hits": backend_hits}
 
 
 @variant("caching", "stampede")

@@ -110,8 +110,8 @@ def test_caching_variants(asgi_server):
 
 
 def test_stampede_guard_hits_the_backend_once(asgi_server):
-    unguarded = run(asgi_server, "caching/stampede?concurrency=10&work_ms=100")
-    guarded = run(asgi_server, "caching/guarded?concurrency=10&work_ms=100")
+    unguarded = run(asgi_server, "caching/stampede?clients=10&work_ms=100")
+    guarded = run(asgi_server, "caching/guarded?clients=10&work_ms=100")
     assert unguarded["backend_hits"] > 1
     assert guarded["backend_hits"] == 1
 
