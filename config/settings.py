@@ -183,6 +183,11 @@ STORAGES = {
     },
 }
 
+# In development ServeStatic reads files where they are and notices changes; in production
+# it serves what collectstatic gathered, indexed once at start-up.
+SERVESTATIC_USE_FINDERS = DEBUG
+SERVESTATIC_AUTOREFRESH = DEBUG
+
 # --- Security. DJANGO_HTTPS=1 when a TLS-terminating proxy is in front (see README).
 HTTPS = env_bool("DJANGO_HTTPS", False)
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")

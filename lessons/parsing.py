@@ -58,7 +58,7 @@ class Lesson:
     tags: list[str]
     related: list[str]
     summary: str
-    key_points: list[str]
+    key_points: list[SafeString]  # rendered inline Markdown, for the practice checklist
     path: Path
     html: SafeString
     toc: list[dict]
@@ -155,7 +155,10 @@ def parse_lesson(path: Path, text: str, *, display_path: Path) -> Lesson:
         tags=list(meta["tags"]),
         related=list(meta["related"]),
         summary=summary,
-        key_points=list(meta.get("key_points", [])),
+        key_points=[
+            mark_safe(render_inline(point))  # noqa: S308 - sanitised by the pipeline
+            for point in meta.get("key_points", [])
+        ],
         path=path,
         html=mark_safe(page_html),  # noqa: S308 - sanitised by nh3 + our own templates
         toc=rendered.toc,

@@ -202,6 +202,23 @@
     }
   }
 
+  // Runs made from a lesson are kept with the learner's progress, so that practising the
+  // question can quote their own figures. Best effort: a failure here changes nothing shown.
+  function recordRun(root, demo, variant, query, result) {
+    const lesson = root.closest("[data-lesson]");
+    const token = document.querySelector("meta[name=csrf-token]");
+    if (!lesson || !token || typeof result.total_ms !== "number") return;
+    fetch("/practice/api/demo-run", {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": token.content },
+      body: JSON.stringify({
+        lesson: lesson.getAttribute("data-lesson"), demo: demo, variant: variant,
+        params: Object.fromEntries(new URLSearchParams(query)), total_ms: result.total_ms,
+      }),
+    }).catch(() => {});
+  }
+
   // The source of every variant, fetched once per demo however many panels show it.
   const sourceCache = new Map();
   function loadSource(api, demo) {
@@ -467,6 +484,7 @@
             ? await this.runStream(variant, query, signal)
             : await this.runTrace(variant, query, signal);
           this.results.set(variant.name, result);
+          if (!result.cancelled) recordRun(this.root, this.demo, variant.name, query, result);
           this.states.set(variant.name, result.cancelled ? "cancelled" : "done");
           this.draw();
           if (this.streams) this.followRecord(variant, result, generation);

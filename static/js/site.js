@@ -75,6 +75,24 @@
     }
   });
 
+  // --- A lesson counts as read once the learner reaches its end.
+  var article = document.querySelector("article[data-lesson]");
+  var pager = document.querySelector(".pager");
+  var csrf = document.querySelector("meta[name=csrf-token]");
+  if (article && pager && csrf && "IntersectionObserver" in window) {
+    var observer = new IntersectionObserver(function (entries) {
+      if (!entries.some(function (entry) { return entry.isIntersecting; })) return;
+      observer.disconnect();
+      fetch("/practice/api/read", {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRFToken": csrf.content },
+        body: JSON.stringify({ lesson: article.getAttribute("data-lesson") })
+      }).catch(function () { /* progress is best effort; reading goes on */ });
+    });
+    observer.observe(pager);
+  }
+
   // --- Quizzes: answer, see right or wrong and the explanation, no reload.
   document.querySelectorAll("form[data-quiz]").forEach(function (form) {
     form.addEventListener("submit", function (event) {
