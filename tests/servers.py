@@ -109,24 +109,29 @@ def start_daphne(workdir: Path, **extra: str) -> RunningServer:
     python = str(BIN / "python")
     for command in (["migrate", "--no-input", "-v", "0"], ["load_demo_data"]):
         subprocess.run([python, "manage.py", *command], cwd=BASE_DIR, env=env, check=True)
+    return launch(workdir, env)
+
+
+def launch(workdir: Path, env: dict[str, str]) -> RunningServer:
+    """Start Daphne on a free port and wait until it says which one it took."""
     log_path = workdir / "server.log"
-    log = log_path.open("w")
-    process = subprocess.Popen(
-        [
-            str(BIN / "daphne"),
-            "-e",
-            "tcp:port=0:interface=127.0.0.1:backlog=2048",
-            "config.asgi:application",
-        ],
-        cwd=BASE_DIR,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    # Wait for Daphne to say which port it took; give up if it dies or takes too long.
+    with log_path.open("a") as log:
+        offset = log_path.stat().st_size
+        process = subprocess.Popen(
+            [
+                str(BIN / "daphne"),
+                "-e",
+                "tcp:port=0:interface=127.0.0.1:backlog=2048",
+                "config.asgi:application",
+            ],
+            cwd=BASE_DIR,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        match = LISTENING.search(log_path.read_text(errors="replace"))
+        match = LISTENING.search(log_path.read_text(errors="replace")[offset:])
         if match:
             url = f"http://127.0.0.1:{match.group(1)}"
             return RunningServer(url, process, log_path, Path(env["DJANGO_LESSONS_DIR"]), env)
@@ -135,3 +140,10 @@ def start_daphne(workdir: Path, **extra: str) -> RunningServer:
         time.sleep(0.05)
     process.kill()
     raise RuntimeError("Daphne did not start:\n" + log_path.read_text(errors="replace"))
+
+
+def restart(server: RunningServer) -> RunningServer:
+    """Stop the server process and start a new one on the same database (its data kept)."""
+    server.process.terminate()
+    server.process.wait(timeout=10)
+    return launch(server.log_path.parent, server.env)

@@ -100,6 +100,8 @@
       if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
         event.preventDefault();
         this.reveal();
+      } else if (event.key === "Escape") {
+        answer.blur();  // leaves the box, so Space reveals and 1-4 rate
       }
     }.bind(this));
     Array.prototype.forEach.call(root.querySelectorAll("[data-rating]"), function (button) {
@@ -113,6 +115,7 @@
   var current = 0;
   if (!rehearsals.length) return;
   rehearsals[0].start();
+  rehearsals[0].root.querySelector("[data-answer]").focus();
 
   function finished(result) {
     if (mode === "mock") {
@@ -165,11 +168,13 @@
       if (result.rating <= 2) weak.push(title);
     });
     summary.querySelector("[data-summary-advice]").textContent = weak.length
-      ? "Review first: " + weak.join("; ") + "."
+      ? "Review first: " + weak.join("; ")
       : "No question rated Again or Hard: well done.";
     summary.hidden = false;
     summary.querySelector("a").focus();
   }
+
+  page.setAttribute("data-ready", "");
 
   // Keyboard: Space reveals (outside the answer box), 1-4 rate once revealed.
   document.addEventListener("keydown", function (event) {

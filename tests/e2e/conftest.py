@@ -77,5 +77,7 @@ def server(asgi_server: RunningServer) -> RunningServer:
 def screenshot(page: Page, name: str) -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
+    # Scrolled, a full-page capture paints the sticky header midway down the page.
+    page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=str(path), full_page=True)
     return path
