@@ -53,7 +53,8 @@ def database_from_url(url: str) -> dict:
             # land on another thread. Use psycopg 3's pool instead.
             # https://docs.djangoproject.com/en/5.2/ref/databases/#connection-pool
             "CONN_MAX_AGE": 0,
-            "OPTIONS": {"pool": True},
+            # A request waits at most 10 s for a pooled connection, then fails clearly.
+            "OPTIONS": {"pool": {"min_size": 1, "max_size": 20, "timeout": 10}},
         }
     raise ImproperlyConfigured(
         f"DATABASE_URL scheme {parts.scheme!r} is not supported (use sqlite:/// or postgres://)"
@@ -148,6 +149,7 @@ CACHES = {
         "LOCATION": REDIS_URL,
         # Fail fast: a cache that has gone away must not hang every request.
         "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        "KEY_PREFIX": os.environ.get("DJANGO_CACHE_PREFIX", "interview-lab"),
     }
     if REDIS_URL
     else {
@@ -207,6 +209,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024  # the largest progress file peopl
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 CELERY_RESULT_BACKEND = REDIS_URL or "rpc://"
 CELERY_TASK_TIME_LIMIT = 30
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "interview-lab")
 
 # Where lesson Markdown files live; tests point this at a scratch copy.
 LESSONS_DIR = Path(os.environ.get("DJANGO_LESSONS_DIR", BASE_DIR / "lessons" / "content"))

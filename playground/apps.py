@@ -7,7 +7,10 @@ class PlaygroundConfig(AppConfig):
     verbose_name = "Playground"
 
     def ready(self) -> None:
-        from . import demos  # noqa: F401 - registers every demo variant with the runner
+        from . import (
+            celery_app,  # noqa: F401 - makes it the app shared_task sends through
+            demos,  # noqa: F401 - registers every demo variant with the runner
+        )
         from .tracing import install_sql_capture
 
         # Every connection gets the SQL recorder; it records only inside a demo run.

@@ -1,6 +1,6 @@
 """What protects the server from the demos: a per-client rate limit, a budget for demos that
-block the event loop on purpose, and one load run at a time. (The cap on runs in flight is
-the ASGI gate in gate.py, in front of Django.)
+block the event loop on purpose. (One load run at a time is a cache lock in load.py; the cap
+on runs in flight is the ASGI gate in gate.py, in front of Django.)
 
 The limits are settings (PLAYGROUND_* in config/settings.py, from the environment). The rate
 limit lives in Django's cache, so it holds across worker processes once the cache is shared.
@@ -98,7 +98,6 @@ class BlockingBudget:
 
 
 blocking_budget = BlockingBudget()
-load_lock = threading.Lock()
 
 
 def busy() -> Refusal:

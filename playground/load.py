@@ -5,12 +5,14 @@ asked from the server side.
 """
 
 import asyncio
+import os
 import statistics
 import time
 from urllib.parse import urlencode
 
 import aiohttp
 from django.conf import settings
+from django.core.cache import cache
 from django.http import HttpRequest, JsonResponse
 
 from . import limits
@@ -18,6 +20,9 @@ from .clients import Upstreams
 from .registry import Param, ParamError
 from .runner import Params, Variant, parse_params, refusal_response
 from .tracing import ThreadCounter, describe_error
+
+LOCK_KEY = "playground:load-run"
+LOCK_SECONDS = 120  # longer than any load run (its requests time out after 60 s)
 
 
 def concurrency_param() -> Param:
@@ -53,7 +58,9 @@ async def run_load(request: HttpRequest, variant: Variant) -> JsonResponse:
     refusal = await asyncio.to_thread(limits.check_rate, request)
     if refusal:
         return refusal_response(refusal)
-    if not limits.load_lock.acquire(blocking=False):
+    # The lock lives in the cache, so with Redis it holds across worker processes; it
+    # expires on its own should a worker die mid-run.
+    if not await cache.aadd(LOCK_KEY, os.getpid(), timeout=LOCK_SECONDS):
         return refusal_response(
             limits.Refusal(
                 429,
@@ -68,7 +75,7 @@ async def run_load(request: HttpRequest, variant: Variant) -> JsonResponse:
                 return refusal_response(refusal)
         return JsonResponse(await _fire(request, variant, params, concurrency))
     finally:
-        limits.load_lock.release()
+        await cache.adelete(LOCK_KEY)
 
 
 async def _fire(request: HttpRequest, variant: Variant, params: Params, concurrency: int) -> dict:

@@ -173,11 +173,12 @@ DEMOS: dict[str, Demo] = {
             description="The same CPU work inline in an async view, in a thread, and in a "
             "process pool, while a probe measures the event loop.",
             params={"work_ms": Param(250, 20, 1000, "roughly how much CPU time the work takes")},
-            variants=("inline", "thread", "process"),
+            variants=("inline", "thread", "process", "celery"),
             variant_titles={
                 "inline": "inline in the async view (wrong)",
                 "thread": "sync_to_async(thread_sensitive=False)",
                 "process": "ProcessPoolExecutor",
+                "celery": "a Celery task (process pool without a broker)",
             },
         ),
         Demo(

@@ -1,10 +1,15 @@
+import os
 import shutil
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.servers import RunningServer, start_daphne
+
+# In-process tests may share a Redis with a running site (REDIS_URL): keep their keys apart.
+os.environ.setdefault("DJANGO_CACHE_PREFIX", f"test-{uuid.uuid4().hex[:8]}")
 
 
 @pytest.fixture

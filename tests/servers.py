@@ -93,6 +93,8 @@ def server_env(workdir: Path, **extra: str) -> dict[str, str]:
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "DJANGO_LESSONS_DIR": str(lessons_dir),
         "PYTHONUNBUFFERED": "1",
+        # Test servers may share one Redis: keep their keys (rate limits, locks) apart.
+        "DJANGO_CACHE_PREFIX": f"test-{uuid.uuid4().hex[:8]}",
     }
     database_url = os.environ.get("DATABASE_URL", "")
     if database_url.startswith("postgres"):
@@ -147,3 +149,68 @@ def restart(server: RunningServer) -> RunningServer:
     server.process.terminate()
     server.process.wait(timeout=10)
     return launch(server.log_path.parent, server.env)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_until_healthy(url: str, process: subprocess.Popen, log_path: Path) -> None:
+    import urllib.error
+    import urllib.request
+
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            break
+        try:
+            with urllib.request.urlopen(url + "/healthz", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError("server did not become healthy:\n" + log_path.read_text(errors="replace"))
+
+
+def start_uvicorn(workdir: Path, workers: int, **extra: str) -> RunningServer:
+    """Several Uvicorn worker processes on one port, as `./run serve --workers N` starts them."""
+    env = server_env(workdir, WEB_CONCURRENCY=str(workers), **extra)
+    python = str(BIN / "python")
+    for command in (["migrate", "--no-input", "-v", "0"], ["load_demo_data"]):
+        subprocess.run([python, "manage.py", *command], cwd=BASE_DIR, env=env, check=True)
+    return launch_uvicorn(workdir, env, workers)
+
+
+def launch_uvicorn(workdir: Path, env: dict[str, str], workers: int = 1) -> RunningServer:
+    """Another Uvicorn process on `env` (the same database, cache and key prefix)."""
+    port = free_port()
+    log_path = workdir / f"uvicorn-{port}.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [
+                str(BIN / "uvicorn"),
+                "config.asgi:application",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--workers",
+                str(workers),
+                "--lifespan",
+                "off",
+                "--backlog",
+                "2048",
+            ],
+            cwd=BASE_DIR,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    wait_until_healthy(url, process, log_path)
+    return RunningServer(url, process, log_path, Path(env["DJANGO_LESSONS_DIR"]), env)

@@ -19,7 +19,7 @@ def test_database_url_postgres_uses_pool_and_no_persistent_connections():
     assert (db["NAME"], db["USER"], db["PASSWORD"]) == ("interview", "lab", "s@cret")
     assert (db["HOST"], db["PORT"]) == ("db.local", "5433")
     assert db["CONN_MAX_AGE"] == 0
-    assert db["OPTIONS"]["pool"] is True
+    assert db["OPTIONS"]["pool"]["timeout"] == 10
 
 
 def test_database_url_sqlite_paths():

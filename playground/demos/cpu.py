@@ -6,7 +6,9 @@ import threading
 from concurrent.futures import ProcessPoolExecutor
 
 from asgiref.sync import sync_to_async
+from django.conf import settings
 
+from .. import tasks
 from ..cpu_work import burn, burn_and_say_where
 from ..runner import variant
 
@@ -49,13 +51,32 @@ async def cpu_in_thread(request, params, trace):
         span.thread = await where(params["work_ms"])
 
 
+async def in_process_pool(trace, work_ms: float, label: str):
+    loop = asyncio.get_running_loop()
+    pool, new = process_pool()
+    with trace.span(label, "cpu") as span:
+        span.thread = await loop.run_in_executor(pool, burn_and_say_where, work_ms)
+        if new:
+            span.detail = "includes starting the worker processes (first run only)"
+    return span
+
+
 @variant("cpu-bound", "process")
 async def cpu_in_process(request, params, trace):
     # Another process has its own interpreter and GIL: the loop and the other
     # requests on this process carry on at full speed.
-    loop = asyncio.get_running_loop()
-    pool, new = process_pool()
-    with trace.span("burn() in a worker process", "cpu") as span:
-        span.thread = await loop.run_in_executor(pool, burn_and_say_where, params["work_ms"])
-        if new:
-            span.detail = "includes starting the worker processes (first run only)"
+    await in_process_pool(trace, params["work_ms"], "burn() in a worker process")
+
+
+@variant("cpu-bound", "celery")
+async def cpu_on_celery(request, params, trace):
+    # A task queue moves the work off this machine's web processes altogether.
+    if not settings.CELERY_BROKER_URL:
+        span = await in_process_pool(trace, params["work_ms"], "burn() in a worker process")
+        span.detail = "CELERY_BROKER_URL is not set, so the work went to the process pool"
+        return {"offload": "process pool"}
+    with trace.span("burn.delay() on a Celery worker", "cpu") as span:
+        result = tasks.burn.delay(params["work_ms"])
+        # AsyncResult.get() blocks: wait for it on a thread, not on the event loop.
+        span.thread = await sync_to_async(result.get, thread_sensitive=False)(timeout=30)
+    return {"offload": "celery"}

@@ -1,0 +1,14 @@
+"""The Celery app for CPU-bound demo work: `celery -A playground.celery_app worker`.
+
+Used only when CELERY_BROKER_URL is set; without it the work goes to a process pool.
+"""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("interview_lab")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks(["playground"])
