@@ -2,13 +2,16 @@
 
     .venv/bin/python bench/render.py
 
-Measured in-process through Django's full request stack (middleware included), so the
-difference between the cached page and the bare view is what the lesson page itself adds.
+Measured in-process through Django's ASGI handler and the full middleware stack (AsyncClient),
+in production settings, so the difference between the cached page and the bare view is what
+the lesson page itself adds.
 """
 
+import asyncio
 import os
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -16,13 +19,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ.setdefault("DJANGO_DEBUG", "0")
 os.environ.setdefault("DJANGO_SECRET_KEY", "bench-" + "x" * 50)
+os.environ.setdefault("DJANGO_STATIC_ROOT", tempfile.mkdtemp(prefix="bench-static-"))
+os.environ.setdefault("DJANGO_REQUEST_LOG", "0")
 
 import django  # noqa: E402
 
 django.setup()
 
+from django.core.management import call_command  # noqa: E402
+
+call_command("collectstatic", interactive=False, verbosity=0)  # production serves hashed names
+
 from django.conf import settings  # noqa: E402
-from django.test import Client  # noqa: E402
+from django.test import AsyncClient  # noqa: E402
 from django.test.utils import override_settings  # noqa: E402
 
 from lessons.catalog import get_catalog  # noqa: E402
@@ -35,6 +44,16 @@ def per_call_ms(fn, repeat: int) -> list[float]:
         start = time.perf_counter()
         fn()
         times.append((time.perf_counter() - start) * 1000)
+    return times
+
+
+async def per_request_ms(client: AsyncClient, url: str, repeat: int) -> list[float]:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        response = await client.get(url)
+        times.append((time.perf_counter() - start) * 1000)
+        assert response.status_code == 200, response.status_code
     return times
 
 
@@ -54,13 +73,18 @@ def main() -> None:
     print(f"uncached render (parse + Markdown + Pygments + nh3): {summary(uncached)}")
 
     with override_settings(ROOT_URLCONF="bench.urls", ALLOWED_HOSTS=["testserver"]):
-        client = Client()
+        client = AsyncClient()
         url = f"/lessons/{longest.slug}/"
-        for _ in range(50):  # warm up
-            client.get(url)
-            client.get("/bench/bare/")
-        bare = per_call_ms(lambda: client.get("/bench/bare/"), 2000)
-        page = per_call_ms(lambda: client.get(url), 2000)
+
+        async def measure() -> tuple[list[float], list[float]]:
+            await per_request_ms(client, url, 50)  # warm up
+            await per_request_ms(client, "/bench/bare/", 50)
+            return (
+                await per_request_ms(client, "/bench/bare/", 2000),
+                await per_request_ms(client, url, 2000),
+            )
+
+        bare, page = asyncio.run(measure())
     print(f"bare view:                                             {summary(bare)}")
     print(f"cached lesson page:                                    {summary(page)}")
     added = statistics.median(page) - statistics.median(bare)
