@@ -9,6 +9,7 @@ wrapper adds the same things to both: 400 for a bad parameter, 429 when a limit 
 trace with its Server-Timing header.
 """
 
+import asyncio
 import contextlib
 import json
 import logging
@@ -71,8 +72,9 @@ def variant(
                 )
                 if refusal:
                     return refusal_response(refusal)
+                if loop_lag.ensure_running():
+                    await asyncio.sleep(0)  # let the new heartbeat start its first beat
                 with running() as trace:
-                    loop_lag.ensure_running()
                     try:
                         result = await func(request, params, trace)
                     except Exception as exc:

@@ -151,11 +151,14 @@ class LoopLagMeter:
         self._tasks: dict[asyncio.AbstractEventLoop, asyncio.Task] = {}
         self._waiters: list[asyncio.Future] = []
 
-    def ensure_running(self) -> None:
+    def ensure_running(self) -> bool:
+        """Start the heartbeat on this loop if it isn't beating; True if it was just started."""
         loop = asyncio.get_running_loop()
         task = self._tasks.get(loop)
         if task is None or task.done():
             self._tasks[loop] = loop.create_task(self._beat())
+            return True
+        return False
 
     async def _beat(self) -> None:
         loop = asyncio.get_running_loop()
