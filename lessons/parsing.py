@@ -26,8 +26,8 @@ SECTIONS = (
     "Follow-up questions",
 )
 OPTIONAL_SECTIONS = {"Common mistakes"}
-REQUIRED_KEYS = ("title", "slug", "track", "level", "order", "tags", "related")
-OPTIONAL_KEYS = ("summary", "key_points")
+REQUIRED_KEYS = ("title", "slug", "track", "level", "order", "tags", "related", "key_points")
+OPTIONAL_KEYS = ("summary",)
 KEY_POINTS = (3, 8)  # how many key points a lesson lists for the practice checklist
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 FILENAME_RE = re.compile(r"^\d{2}-(?P<slug>[a-z0-9-]+)\.md$")
@@ -157,7 +157,7 @@ def parse_lesson(path: Path, text: str, *, display_path: Path) -> Lesson:
         summary=summary,
         key_points=[
             mark_safe(render_inline(point))  # noqa: S308 - sanitised by the pipeline
-            for point in meta.get("key_points", [])
+            for point in meta["key_points"]
         ],
         path=path,
         html=mark_safe(page_html),  # noqa: S308 - sanitised by nh3 + our own templates

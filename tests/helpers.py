@@ -44,7 +44,8 @@ def lesson_text(
     ident = slug.replace("-", "_")
     meta = (
         f'---\ntitle: "{title}"\nslug: {slug}\ntrack: {track}\nlevel: beginner\n'
-        f"order: {order}\ntags: [testing]\nrelated: {related}\n{extra_meta}---\n"
+        f"order: {order}\ntags: [testing]\nrelated: {related}\n"
+        f"key_points: [first point, second point, third point]\n{extra_meta}---\n"
     )
     return meta + (body if body is not None else BODY.format(topic=title, ident=ident))
 

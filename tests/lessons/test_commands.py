@@ -19,7 +19,7 @@ def test_check_lessons_fails_naming_file_and_line(lessons_dir: Path):
     err = StringIO()
     with pytest.raises(CommandError, match="1 problem in lesson files"):
         call_command("check_lessons", stderr=err)
-    assert "77-bad.md:10: missing section '## Pro tip'" in err.getvalue()
+    assert "77-bad.md:11: missing section '## Pro tip'" in err.getvalue()
 
 
 def test_new_lesson_writes_a_skeleton_that_passes_once_filled(lessons_dir: Path):
@@ -38,6 +38,9 @@ def test_new_lesson_writes_a_skeleton_that_passes_once_filled(lessons_dir: Path)
         "Follow-up questions",
     ):
         filled = filled.replace(f"## {heading}\n", f"## {heading}\n\nWritten.\n")
+    # ...and its key points.
+    for number in (1, 2, 3):
+        filled = filled.replace('  - ""', f'  - "Point {number}"', 1)
     path.write_text(filled)
     call_command("check_lessons", stdout=StringIO())
 

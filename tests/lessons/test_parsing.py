@@ -59,7 +59,7 @@ def test_missing_front_matter_key_and_unknown_level():
 
 def test_missing_section_names_it():
     text = lesson_text("sample").replace("## Pro tip\n\nMeasure it.\n", "")
-    assert problems(text) == [f"{PATH}:10: missing section '## Pro tip'"]
+    assert problems(text) == [f"{PATH}:11: missing section '## Pro tip'"]
 
 
 def test_empty_section_and_wrong_order_are_reported():

@@ -14,6 +14,10 @@ level: intermediate
 order: {order}
 tags: []
 related: []
+key_points:
+  - ""
+  - ""
+  - ""
 ---
 
 ## Why interviewers ask this
