@@ -33,11 +33,17 @@ def _body(request: HttpRequest) -> dict:
     return data
 
 
-def _lesson_or_error(slug: object):
+def _lesson_post(request: HttpRequest):
+    """The JSON body of a practice API call and the lesson it names, or the 4xx to answer."""
+    try:
+        data = _body(request)
+    except ValueError as exc:
+        return None, None, _bad(str(exc))
+    slug = data.get("lesson")
     lesson = get_catalog().lessons.get(slug) if isinstance(slug, str) else None
     if lesson is None:
-        return None, JsonResponse({"error": f"unknown lesson {slug!r}"}, status=404)
-    return lesson, None
+        return None, None, JsonResponse({"error": f"unknown lesson {slug!r}"}, status=404)
+    return data, lesson, None
 
 
 def _bad(message: str) -> JsonResponse:
@@ -161,11 +167,7 @@ def mock(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def api_review(request: HttpRequest) -> JsonResponse:
-    try:
-        data = _body(request)
-    except ValueError as exc:
-        return _bad(str(exc))
-    lesson, error = _lesson_or_error(data.get("lesson"))
+    data, lesson, error = _lesson_post(request)
     if error:
         return error
     rating = data.get("rating")
@@ -218,10 +220,7 @@ def api_review(request: HttpRequest) -> JsonResponse:
 
 @require_POST
 def api_read(request: HttpRequest) -> JsonResponse:
-    try:
-        lesson, error = _lesson_or_error(_body(request).get("lesson"))
-    except ValueError as exc:
-        return _bad(str(exc))
+    _, lesson, error = _lesson_post(request)
     if error:
         return error
     progress.record_read(ensure_learner(request), lesson.slug)
@@ -230,11 +229,7 @@ def api_read(request: HttpRequest) -> JsonResponse:
 
 @require_POST
 def api_demo_run(request: HttpRequest) -> JsonResponse:
-    try:
-        data = _body(request)
-    except ValueError as exc:
-        return _bad(str(exc))
-    lesson, error = _lesson_or_error(data.get("lesson"))
+    data, lesson, error = _lesson_post(request)
     if error:
         return error
     demo = DEMOS.get(data.get("demo"))
