@@ -70,7 +70,8 @@ def sqlite_database(path: Path) -> dict:
             # transactions queue instead of failing with "database is locked" (Django 5.1+).
             # https://docs.djangoproject.com/en/5.2/ref/databases/#sqlite-transaction-behavior
             "transaction_mode": "IMMEDIATE",
-            "timeout": 20,
+            # How long a connection waits for SQLite's write lock before "database is locked".
+            "timeout": env_int("DJANGO_SQLITE_TIMEOUT", 20),
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         },
     }
@@ -241,5 +242,10 @@ PLAYGROUND_BLOCKING_BUDGET_MS = env_int("PLAYGROUND_BLOCKING_BUDGET_MS", 6000)
 PLAYGROUND_BLOCKING_WINDOW = env_int("PLAYGROUND_BLOCKING_WINDOW", 30)  # seconds
 PLAYGROUND_UPSTREAM_TIMEOUT = float(env_int("PLAYGROUND_UPSTREAM_TIMEOUT", 5))  # seconds
 PLAYGROUND_LOAD_MAX_CONCURRENCY = env_int("PLAYGROUND_LOAD_MAX_CONCURRENCY", 200)
+# Make every simulated upstream call fail, to see how the site copes: hang, refused, error
+# (HTTP 500) or garbage (not JSON). Empty: upstreams behave.
+PLAYGROUND_UPSTREAM_FAULT = os.environ.get("PLAYGROUND_UPSTREAM_FAULT", "")
+if PLAYGROUND_UPSTREAM_FAULT not in {"", "hang", "refused", "error", "garbage"}:
+    raise ImproperlyConfigured("PLAYGROUND_UPSTREAM_FAULT must be hang, refused, error or garbage")
 # Demo requests beyond PLAYGROUND_MAX_CONCURRENT_RUNS wait this long for a slot, then get 429.
 PLAYGROUND_QUEUE_SECONDS = float(env_int("PLAYGROUND_QUEUE_SECONDS", 3))

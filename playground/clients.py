@@ -52,7 +52,10 @@ class Upstreams:
     def url(self, service: str, **params: object) -> str:
         if service not in SERVICES:
             raise ValueError(f"unknown upstream service {service!r}")
-        return f"{self.base}{PREFIX}{service}?{urlencode(params)}"
+        base = self.base
+        if settings.PLAYGROUND_UPSTREAM_FAULT == "refused":
+            base = "http://127.0.0.1:1"  # nothing listens on port 1: connection refused
+        return f"{base}{PREFIX}{service}?{urlencode(params)}"
 
 
 def service_for(index: int) -> str:
@@ -118,5 +121,9 @@ def _decode(status: int, body: bytes) -> dict:
 def _describe(exc: BaseException) -> str:
     if isinstance(exc, TimeoutError | asyncio.TimeoutError):
         return f"timed out after {timeout_seconds():g} s"
-    reason = getattr(exc, "reason", None) or exc
+    reason = getattr(exc, "reason", None) or getattr(exc, "os_error", None) or exc
+    if isinstance(reason, ConnectionRefusedError) or "Connect call failed" in str(reason):
+        return "could not connect: connection refused"
+    if isinstance(reason, TimeoutError):
+        return f"timed out after {timeout_seconds():g} s"
     return f"{type(exc).__name__}: {reason}"

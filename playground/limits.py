@@ -8,6 +8,7 @@ limit lives in Django's cache, so it holds across worker processes once the cach
 
 import hashlib
 import hmac
+import logging
 import math
 import threading
 import time
@@ -19,6 +20,7 @@ from django.core.cache import cache
 from django.http import HttpRequest
 
 LOAD_HEADER = "X-Playground-Load"
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -44,18 +46,27 @@ def client_id(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR") or "unknown"
 
 
+class CacheUnavailable(Exception):
+    """The cache (Redis) did not answer."""
+
+
 def check_rate(request: HttpRequest) -> Refusal | None:
     """Fixed-window count of demo runs per client."""
     limit, window = settings.PLAYGROUND_RATE_LIMIT, settings.PLAYGROUND_RATE_WINDOW
     now = time.time()
     bucket = int(now // window)
     key = f"playground:rate:{client_id(request)}:{bucket}"
-    cache.add(key, 0, timeout=window + 1)
     try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, timeout=window + 1)
-        count = 1
+        cache.add(key, 0, timeout=window + 1)
+        try:
+            count = cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.add(key, 1, timeout=window + 1)
+            count = 1
+    except ValueError:
+        raise
+    except Exception as exc:  # e.g. redis.ConnectionError: the limiter cannot count
+        raise CacheUnavailable(str(exc)) from exc
     if count > limit:
         retry = max(1, math.ceil((bucket + 1) * window - now))
         return Refusal(
@@ -64,6 +75,16 @@ def check_rate(request: HttpRequest) -> Refusal | None:
             retry,
         )
     return None
+
+
+def cache_down(exc: CacheUnavailable) -> Refusal:
+    logger.warning("rate limit: the cache did not answer: %s", exc)
+    return Refusal(
+        503,
+        f"The cache is not answering ({exc}), so demos cannot run right now. The lessons are "
+        "still here; try again shortly.",
+        5,
+    )
 
 
 class BlockingBudget:

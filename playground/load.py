@@ -5,6 +5,7 @@ asked from the server side.
 """
 
 import asyncio
+import contextlib
 import os
 import statistics
 import time
@@ -55,12 +56,18 @@ async def run_load(request: HttpRequest, variant: Variant) -> JsonResponse:
                 },
                 status=400,
             )
-    refusal = await asyncio.to_thread(limits.check_rate, request)
+    try:
+        refusal = await asyncio.to_thread(limits.check_rate, request)
+        # The lock lives in the cache, so with Redis it holds across worker processes; it
+        # expires on its own should a worker die mid-run.
+        locked = refusal is None and await cache.aadd(LOCK_KEY, os.getpid(), timeout=LOCK_SECONDS)
+    except limits.CacheUnavailable as exc:
+        return refusal_response(limits.cache_down(exc))
+    except Exception as exc:  # the cache client's own connection errors
+        return refusal_response(limits.cache_down(limits.CacheUnavailable(str(exc))))
     if refusal:
         return refusal_response(refusal)
-    # The lock lives in the cache, so with Redis it holds across worker processes; it
-    # expires on its own should a worker die mid-run.
-    if not await cache.aadd(LOCK_KEY, os.getpid(), timeout=LOCK_SECONDS):
+    if not locked:
         return refusal_response(
             limits.Refusal(
                 429,
@@ -75,7 +82,8 @@ async def run_load(request: HttpRequest, variant: Variant) -> JsonResponse:
                 return refusal_response(refusal)
         return JsonResponse(await _fire(request, variant, params, concurrency))
     finally:
-        await cache.adelete(LOCK_KEY)
+        with contextlib.suppress(Exception):  # it expires by itself if the cache is gone
+            await cache.adelete(LOCK_KEY)
 
 
 async def _fire(request: HttpRequest, variant: Variant, params: Params, concurrency: int) -> dict:

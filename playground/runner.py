@@ -20,10 +20,12 @@ from functools import wraps
 from inspect import iscoroutinefunction
 
 from asgiref.sync import sync_to_async
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET
 
 from . import limits
+from .limits import CacheUnavailable
 from .registry import DEMOS, Demo, ParamError
 from .tracing import Trace, current_trace, loop_lag
 
@@ -134,7 +136,10 @@ def admit(request: HttpRequest, variant: Variant, params: Params) -> limits.Refu
     """
     if limits.is_internal(request):
         return None
-    refusal = limits.check_rate(request)
+    try:
+        refusal = limits.check_rate(request)
+    except CacheUnavailable as exc:
+        return limits.cache_down(exc)
     if refusal:
         return refusal
     if variant.blocks_loop:
@@ -150,6 +155,15 @@ def refusal_response(refusal: limits.Refusal) -> JsonResponse:
 
 
 def demo_failed(demo: Demo, name: str, exc: Exception) -> JsonResponse:
+    if isinstance(exc, DatabaseError | CacheUnavailable):
+        # The demo is fine; what it depends on is not answering. One line, no traceback.
+        what = "database" if isinstance(exc, DatabaseError) else "cache"
+        logger.warning("demo %s/%s: the %s failed: %s", demo.id, name, what, exc)
+        message = (
+            f"The {what} is not answering ({type(exc).__name__}: {exc}), so the demo "
+            "could not run. The rest of the site is still up; try again shortly."
+        )
+        return JsonResponse({"error": message}, status=503, headers={"Retry-After": "5"})
     logger.exception("demo %s/%s failed", demo.id, name)
     message = f"The demo failed on the server ({type(exc).__name__}: {exc}). It has been logged."
     return JsonResponse({"error": message}, status=500)

@@ -11,6 +11,8 @@ import json
 import random
 from urllib.parse import parse_qsl
 
+from django.conf import settings
+
 from .registry import UPSTREAM_PARAMS, ParamError
 
 PREFIX = "/playground/upstream/"
@@ -44,6 +46,16 @@ async def application(scope, receive, send) -> None:
         return
     latency = params.get("latency_ms", 0) + random.uniform(0, params.get("jitter_ms", 0))
     await asyncio.sleep(latency / 1000)
+    # Faults an operator (or a test) switches on for every call: PLAYGROUND_UPSTREAM_FAULT.
+    fault = settings.PLAYGROUND_UPSTREAM_FAULT
+    if fault == "hang":
+        await asyncio.sleep(3600)  # the caller's timeout ends it
+    elif fault == "error":
+        await _respond(send, 500, {"error": f"{name} crashed (simulated fault)"})
+        return
+    elif fault == "garbage":
+        await _respond_raw(send, 200, b"<html>not json</html>")
+        return
     if random.random() < params.get("fail_rate", 0):
         await _respond(send, 503, {"error": f"{name} is unavailable (simulated failure)"})
         return
@@ -54,7 +66,10 @@ async def application(scope, receive, send) -> None:
 
 
 async def _respond(send, status: int, body: dict) -> None:
-    payload = json.dumps(body).encode()
+    await _respond_raw(send, status, json.dumps(body).encode())
+
+
+async def _respond_raw(send, status: int, payload: bytes) -> None:
     await send(
         {
             "type": "http.response.start",

@@ -1,11 +1,14 @@
 """Fan-out: several slow upstream calls, one after another or all at once."""
 
 import asyncio
+import logging
 
 from asgiref.sync import async_to_sync
 
 from ..clients import UpstreamError, Upstreams, fetch_json, fetch_json_blocking, service_for
 from ..runner import variant
+
+logger = logging.getLogger(__name__)
 
 
 def upstream_urls(request, params) -> list[str]:
@@ -28,7 +31,11 @@ async def call(trace, url: str, label: str) -> dict:
 
 def outcome(results) -> dict:
     failed = [r for r in results if isinstance(r, BaseException)]
-    return {"ok": len(results) - len(failed), "failed": len(failed)}
+    summary = {"ok": len(results) - len(failed), "failed": len(failed)}
+    if failed:
+        summary["error"] = f"{len(failed)} of {len(results)} upstream calls failed: {failed[0]}"
+        logger.warning("fan-out: %s", summary["error"])
+    return summary
 
 
 @variant("fanout", "async")
@@ -57,7 +64,9 @@ async def fanout_taskgroup(request, params, trace):
     except* UpstreamError as group_error:
         failures = group_error.exceptions
     if failures:
-        return {"error": f"TaskGroup cancelled the other calls after: {failures[0]}"}
+        message = f"TaskGroup cancelled the other calls after: {failures[0]}"
+        logger.warning("fan-out: %s", message)
+        return {"error": message}
     return {"ok": len(urls), "failed": 0}
 
 

@@ -1,0 +1,132 @@
+"""Faults in what the site depends on: each is a clear message in the demo panel's data, one
+log line on the server, and the rest of the site keeps serving."""
+
+import shutil
+import socket
+import sqlite3
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.playground.http import get
+from tests.servers import RunningServer, free_port, start_daphne
+
+FAULTS = {
+    "hang": "timed out after 1 s",
+    "refused": "could not connect: connection refused",
+    "error": "HTTP 500: orders crashed (simulated fault)",
+    "garbage": "HTTP 200: the response was not JSON",
+}
+
+
+@pytest.fixture(scope="module", params=sorted(FAULTS))
+def faulty(request, tmp_path_factory) -> Iterator[tuple[RunningServer, str]]:
+    server = start_daphne(
+        tmp_path_factory.mktemp(f"fault-{request.param}"),
+        PLAYGROUND_UPSTREAM_FAULT=request.param,
+        PLAYGROUND_UPSTREAM_TIMEOUT="1",
+    )
+    yield server, request.param
+    server.stop()
+
+
+def warnings_in(server: RunningServer, since: int) -> list[str]:
+    return [line for line in server.log()[since:].splitlines() if " WARNING " in line]
+
+
+def test_upstream_faults_are_reported_not_crashed(faulty):
+    server, fault = faulty
+    before = len(server.log())
+    for variant in ("async", "sync"):
+        reply = get(f"{server.url}/playground/api/fanout/{variant}?calls=2&latency_ms=10")
+        assert reply.status == 200
+        body = reply.json()
+        assert body["failed"] == 2
+        assert body["error"] == f"2 of 2 upstream calls failed: {FAULTS[fault]}"
+        assert all(not span["ok"] and span["detail"] for span in body["spans"])
+    grouped = get(f"{server.url}/playground/api/fanout/taskgroup?calls=2&latency_ms=10").json()
+    assert FAULTS[fault] in grouped["error"]
+    lines = [line for line in warnings_in(server, before) if "fan-out:" in line]
+    assert len(lines) == 3  # one line per run
+    assert get(server.url + "/lessons/async-views/").status == 200
+    assert "Traceback" not in server.log()[before:]
+
+
+@pytest.fixture
+def sqlite_server(tmp_path) -> Iterator[RunningServer]:
+    server = start_daphne(tmp_path, DJANGO_SQLITE_TIMEOUT="1")
+    yield server
+    server.stop()
+
+
+def test_a_locked_database_is_a_503_with_a_reason(sqlite_server):
+    database = sqlite_server.env["DATABASE_URL"].removeprefix("sqlite:///")
+    if not Path(database).exists():
+        pytest.skip("this run's server is not on SQLite")
+    holder = sqlite3.connect(database, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")  # another process holds the only write lock
+    try:
+        reply = get(sqlite_server.url + "/playground/api/async-orm/async")
+        assert reply.status == 503
+        assert "The database is not answering" in reply.json()["error"]
+        assert "database is locked" in reply.json()["error"]
+        assert reply.headers["Retry-After"] == "5"
+        assert get(sqlite_server.url + "/lessons/async-orm/").status == 200
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert get(sqlite_server.url + "/playground/api/async-orm/async").status == 200
+
+
+@pytest.fixture
+def own_redis(tmp_path) -> Iterator[tuple[str, subprocess.Popen]]:
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(tmp_path),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 10
+    while socket.socket().connect_ex(("127.0.0.1", port)) != 0:
+        assert time.monotonic() < deadline, "redis-server did not start"
+        time.sleep(0.05)
+    yield f"redis://127.0.0.1:{port}/0", process
+    process.kill()
+    process.wait()
+
+
+@pytest.mark.skipif(not shutil.which("redis-server"), reason="needs redis-server")
+def test_redis_gone_mid_run(own_redis, tmp_path):
+    url, redis = own_redis
+    server = start_daphne(tmp_path, REDIS_URL=url)
+    try:
+        assert get(server.url + "/playground/api/fanout/async?calls=1&latency_ms=1").status == 200
+        redis.kill()
+        redis.wait()
+        before = len(server.log())
+        reply = get(server.url + "/playground/api/fanout/async?calls=1&latency_ms=1")
+        assert reply.status == 503
+        assert "The cache is not answering" in reply.json()["error"]
+        load = get(server.url + "/playground/api/fanout/async/load?concurrency=2&calls=1")
+        assert load.status == 503
+        assert get(server.url + "/lessons/async-views/").status == 200
+        health = get(server.url + "/healthz")
+        assert health.status == 503 and health.json()["cache"].startswith("failing:")
+        assert "Traceback" not in server.log()[before:]
+    finally:
+        server.stop()
