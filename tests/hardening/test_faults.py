@@ -130,3 +130,24 @@ def test_redis_gone_mid_run(own_redis, tmp_path):
         assert "Traceback" not in server.log()[before:]
     finally:
         server.stop()
+
+
+@pytest.mark.database
+def test_a_database_that_goes_away_is_a_503_and_the_lessons_stay_up(tmp_path):
+    import os
+
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        pytest.skip("dropping the database mid-run is shown on PostgreSQL")
+    from tests.servers import drop_postgres_database
+
+    server = start_daphne(tmp_path)
+    try:
+        assert get(server.url + "/playground/api/async-orm/async").status == 200
+        drop_postgres_database(server.env["DATABASE_URL"])  # gone, with its connections
+        reply = get(server.url + "/playground/api/async-orm/async")
+        assert reply.status == 503
+        assert "The database is not answering" in reply.json()["error"]
+        assert get(server.url + "/lessons/async-orm/").status == 200
+        assert get(server.url + "/healthz").status == 503
+    finally:
+        server.stop()
