@@ -151,3 +151,14 @@ def test_signup_keeps_anonymous_progress(browser_client):
     account = Learner.objects.get(user__username="ada")
     assert account.pk != anonymous.pk
     assert Review.objects.get().learner == account
+
+
+def test_a_hostile_practice_answer_is_stored_as_text_and_never_rendered(browser_client):
+    hostile = '<script>alert(1)</script><img src=x onerror="alert(2)">'
+    post(browser_client, "/practice/api/review", review(answer=hostile))
+    assert Review.objects.get().answer == hostile
+    for url in ("/", "/practice/", "/practice/async-views/", "/lessons/async-views/"):
+        page = browser_client.get(url).content.decode()
+        assert "alert(1)" not in page and "onerror" not in page
+    exported = browser_client.get("/practice/export.json")
+    assert exported["Content-Type"] == "application/json"
