@@ -247,5 +247,7 @@ PLAYGROUND_LOAD_MAX_CONCURRENCY = env_int("PLAYGROUND_LOAD_MAX_CONCURRENCY", 200
 PLAYGROUND_UPSTREAM_FAULT = os.environ.get("PLAYGROUND_UPSTREAM_FAULT", "")
 if PLAYGROUND_UPSTREAM_FAULT not in {"", "hang", "refused", "error", "garbage"}:
     raise ImproperlyConfigured("PLAYGROUND_UPSTREAM_FAULT must be hang, refused, error or garbage")
+# Above this event-loop lag, the gate lets fewer demo runs in (see playground/gate.py).
+PLAYGROUND_MAX_LOOP_LAG_MS = env_int("PLAYGROUND_MAX_LOOP_LAG_MS", 20)
 # Demo requests beyond PLAYGROUND_MAX_CONCURRENT_RUNS wait this long for a slot, then get 429.
 PLAYGROUND_QUEUE_SECONDS = float(env_int("PLAYGROUND_QUEUE_SECONDS", 3))

@@ -10,46 +10,74 @@ later rather than refused.
 import asyncio
 import hmac
 import json
+from collections import deque
 
 from django.conf import settings
 
 from . import limits
+from .tracing import loop_lag
 
 PREFIX = "/playground/api/"
 UNGATED = {"/playground/api/probe", "/playground/api/demos"}
+MIN_LIMIT = 2.0
 
 
 class DemoGate:
+    """At most `limit` demo requests in flight; the rest wait in line, first come first served.
+
+    The limit adapts to the event loop (additive increase, multiplicative decrease): when the
+    loop-lag meter says the loop is falling behind, fewer demo runs are let in, so the pages
+    sharing the loop keep their turn; when it keeps up, the limit climbs back to
+    PLAYGROUND_MAX_CONCURRENT_RUNS.
+    """
+
     def __init__(self, app) -> None:
         self.app = app
-        self.limit = settings.PLAYGROUND_MAX_CONCURRENT_RUNS
-        self._slots: asyncio.Semaphore | None = None
-
-    def slots(self) -> asyncio.Semaphore:
-        if self._slots is None:
-            self._slots = asyncio.Semaphore(self.limit)
-        return self._slots
+        self.ceiling = settings.PLAYGROUND_MAX_CONCURRENT_RUNS
+        self.limit = float(self.ceiling)
+        self.in_flight = 0
+        self.waiting: deque[asyncio.Future] = deque()
 
     async def __call__(self, scope, receive, send) -> None:
         if not self._gated(scope):
             await self.app(scope, receive, send)
             return
-        slots = self.slots()
-        if slots.locked():  # every slot taken: wait in line, for a while
-            wait = settings.PLAYGROUND_QUEUE_SECONDS
-            try:
-                if wait <= 0:
-                    raise TimeoutError
-                await asyncio.wait_for(slots.acquire(), wait)
-            except TimeoutError:
+        loop_lag.ensure_running()
+        if self.waiting or self.in_flight >= max(1, int(self.limit)):
+            if not await self._wait_for_a_slot():
                 await _too_busy(send)
                 return
         else:
-            await slots.acquire()
+            self.in_flight += 1
         try:
             await self.app(scope, receive, send)
         finally:
-            slots.release()
+            self._release()
+
+    async def _wait_for_a_slot(self) -> bool:
+        wait = settings.PLAYGROUND_QUEUE_SECONDS
+        if wait <= 0:
+            return False
+        turn = asyncio.get_running_loop().create_future()
+        self.waiting.append(turn)
+        # asyncio.wait, not wait_for: a timeout must not race with being handed the slot.
+        done, _ = await asyncio.wait({turn}, timeout=wait)
+        if not done:
+            turn.cancel()  # _release skips it
+            return False
+        return True
+
+    def _release(self) -> None:
+        if loop_lag.recent_ms() > settings.PLAYGROUND_MAX_LOOP_LAG_MS:
+            self.limit = max(MIN_LIMIT, self.limit * 0.9)
+        else:
+            self.limit = min(self.ceiling, self.limit + 0.5)
+        self.in_flight -= 1
+        while self.waiting and self.in_flight < max(1, int(self.limit)):
+            turn = self.waiting.popleft()
+            if not turn.done():
+                self.in_flight += 1
+                turn.set_result(None)
 
     def _gated(self, scope) -> bool:
         if scope["type"] != "http" or not scope["path"].startswith(PREFIX):

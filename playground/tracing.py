@@ -9,6 +9,7 @@ span that awaited it.
 import asyncio
 import contextlib
 import contextvars
+import itertools
 import threading
 import time
 from collections import deque
@@ -178,6 +179,12 @@ class LoopLagMeter:
         waiter = asyncio.get_running_loop().create_future()
         self._waiters.append(waiter)
         await asyncio.wait_for(waiter, timeout=1)
+
+    def recent_ms(self, window: float = 0.05) -> float:
+        """The worst lag of the last `window` seconds (0 if the meter has no reading yet)."""
+        since = time.perf_counter() - window
+        recent = itertools.takewhile(lambda sample: sample[0] >= since, reversed(self.samples))
+        return max((lag for _, lag in recent), default=0.0)
 
     def worst_since(self, since: float) -> tuple[float, list[float]]:
         """Worst lag in ms seen since `since` (a perf_counter), and every sample's lag."""
