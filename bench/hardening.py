@@ -91,7 +91,7 @@ async def measure(server: RunningServer, seconds: float, runs: int) -> list[tupl
         (f"{runs:,} more demo runs: 5xx", str(sum(n for s, n in more.items() if s >= 500))),
         (
             f"RSS before / after {runs:,} runs",
-            f"{warm:.1f} / {rss_mb(pid):.1f} MB (+{rss_mb(pid) - warm:.1f} MB)",
+            f"{warm:.1f} / {rss_mb(pid):.1f} MB ({rss_mb(pid) - warm:+.1f} MB)",
         ),
     ]
     return rows
