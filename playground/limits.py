@@ -63,8 +63,6 @@ def check_rate(request: HttpRequest) -> Refusal | None:
         except ValueError:  # expired between add and incr
             cache.add(key, 1, timeout=window + 1)
             count = 1
-    except ValueError:
-        raise
     except Exception as exc:  # e.g. redis.ConnectionError: the limiter cannot count
         raise CacheUnavailable(str(exc)) from exc
     if count > limit:

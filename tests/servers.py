@@ -108,10 +108,16 @@ def server_env(workdir: Path, **extra: str) -> dict[str, str]:
 
 def start_daphne(workdir: Path, **extra: str) -> RunningServer:
     env = server_env(workdir, **extra)
-    python = str(BIN / "python")
-    for command in (["migrate", "--no-input", "-v", "0"], ["load_demo_data"]):
-        subprocess.run([python, "manage.py", *command], cwd=BASE_DIR, env=env, check=True)
+    prepare_database(env)
     return launch(workdir, env)
+
+
+def prepare_database(env: dict[str, str]) -> None:
+    """Migrate and seed the server's database, as ./run does before serving."""
+    for command in (["migrate", "--no-input", "-v", "0"], ["load_demo_data"]):
+        subprocess.run(
+            [str(BIN / "python"), "manage.py", *command], cwd=BASE_DIR, env=env, check=True
+        )
 
 
 def launch(workdir: Path, env: dict[str, str]) -> RunningServer:
@@ -180,9 +186,7 @@ def wait_until_healthy(url: str, process: subprocess.Popen, log_path: Path) -> N
 def start_uvicorn(workdir: Path, workers: int, **extra: str) -> RunningServer:
     """Several Uvicorn worker processes on one port, as `./run serve --workers N` starts them."""
     env = server_env(workdir, WEB_CONCURRENCY=str(workers), **extra)
-    python = str(BIN / "python")
-    for command in (["migrate", "--no-input", "-v", "0"], ["load_demo_data"]):
-        subprocess.run([python, "manage.py", *command], cwd=BASE_DIR, env=env, check=True)
+    prepare_database(env)
     return launch_uvicorn(workdir, env, workers)
 
 

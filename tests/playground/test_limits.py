@@ -12,8 +12,9 @@ from tests.servers import RunningServer, start_daphne
 
 @pytest.fixture(scope="module")
 def strict_server(tmp_path_factory) -> Iterator[RunningServer]:
-    server = start_daphne(
-        tmp_path_factory.mktemp("strict-server"),
+    yield from server_with(
+        tmp_path_factory,
+        "strict-server",
         PLAYGROUND_RATE_LIMIT="4",
         # A day-long window, so the test cannot straddle a window boundary.
         PLAYGROUND_RATE_WINDOW="86400",
@@ -21,6 +22,11 @@ def strict_server(tmp_path_factory) -> Iterator[RunningServer]:
         PLAYGROUND_BLOCKING_BUDGET_MS="500",
         PLAYGROUND_BLOCKING_WINDOW="60",
     )
+
+
+def server_with(tmp_path_factory, name: str, **settings: str) -> Iterator[RunningServer]:
+    """A Daphne server of its own with these limit settings, stopped after the module."""
+    server = start_daphne(tmp_path_factory.mktemp(name), **settings)
     yield server
     server.stop()
 
@@ -55,14 +61,13 @@ def test_limits(strict_server):
 
 @pytest.fixture(scope="module")
 def tight_server(tmp_path_factory) -> Iterator[RunningServer]:
-    server = start_daphne(
-        tmp_path_factory.mktemp("tight-server"),
+    yield from server_with(
+        tmp_path_factory,
+        "tight-server",
         PLAYGROUND_RATE_LIMIT="1000",
         PLAYGROUND_MAX_CONCURRENT_RUNS="2",
         PLAYGROUND_QUEUE_SECONDS="0",
     )
-    yield server
-    server.stop()
 
 
 def test_runs_in_flight_are_capped_per_process(tight_server):
@@ -98,14 +103,13 @@ def test_demo_endpoints_answer_get_only(tight_server):
 
 @pytest.fixture(scope="module")
 def queueing_server(tmp_path_factory) -> Iterator[RunningServer]:
-    server = start_daphne(
-        tmp_path_factory.mktemp("queueing-server"),
+    yield from server_with(
+        tmp_path_factory,
+        "queueing-server",
         PLAYGROUND_RATE_LIMIT="1000",
         PLAYGROUND_MAX_CONCURRENT_RUNS="2",
         PLAYGROUND_QUEUE_SECONDS="10",
     )
-    yield server
-    server.stop()
 
 
 def test_a_burst_waits_in_line_instead_of_failing(queueing_server):
