@@ -130,7 +130,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "lessons.context_processors.site",
+                "practice.context_processors.learner_progress",
             ],
         },
     },

@@ -3,9 +3,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from practice.learners import current_learner
-from practice.progress import lesson_states, summary
-
 from .catalog import get_catalog
 from .search import MAX_QUERY_LENGTH, search
 from .tracks import TRACKS
@@ -14,14 +11,11 @@ from .tracks import TRACKS
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     catalog = get_catalog()
-    learner = current_learner(request)
     return render(
         request,
         "lessons/home.html",
         {
             "tracks": catalog.tracks(),
-            "states": lesson_states(learner),
-            "summary": summary(learner),
             # Instructors see broken lesson files right where they look; learners don't.
             "problems": catalog.problems if settings.DEBUG else [],
         },
@@ -34,12 +28,7 @@ def track_detail(request: HttpRequest, track: str) -> HttpResponse:
     lessons = catalog.track_lessons(track)
     if track not in TRACKS or not lessons:
         raise Http404("No such track.")
-    states = lesson_states(current_learner(request))
-    return render(
-        request,
-        "lessons/track.html",
-        {"track": TRACKS[track], "lessons": lessons, "states": states},
-    )
+    return render(request, "lessons/track.html", {"track": TRACKS[track], "lessons": lessons})
 
 
 @require_GET
@@ -58,7 +47,6 @@ def lesson_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "previous": previous,
             "next": following,
             "related": catalog.related(lesson),
-            "state": lesson_states(current_learner(request)).get(lesson.slug),
         },
     )
 

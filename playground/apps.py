@@ -7,11 +7,10 @@ class PlaygroundConfig(AppConfig):
     verbose_name = "Playground"
 
     def ready(self) -> None:
-        from . import (
-            celery_app,  # noqa: F401 - makes it the app shared_task sends through
-            demos,  # noqa: F401 - registers every demo variant with the runner
-        )
+        from . import celery_app  # noqa: F401 - makes it the app shared_task sends through
+        from .registry import autodiscover
         from .tracing import install_sql_capture
 
+        autodiscover()
         # Every connection gets the SQL recorder; it records only inside a demo run.
         connection_created.connect(install_sql_capture, dispatch_uid="playground-sql-capture")

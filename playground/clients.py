@@ -97,7 +97,7 @@ async def fetch_json(url: str) -> dict:
 def fetch_json_blocking(url: str) -> dict:
     """The same call with a blocking client (urllib), as a sync view would make it."""
     try:
-        with urllib.request.urlopen(url, timeout=timeout_seconds()) as response:  # noqa: S310
+        with urllib.request.urlopen(url, timeout=timeout_seconds()) as response:
             return _decode(response.status, response.read())
     except urllib.error.HTTPError as exc:
         return _decode(exc.code, exc.read())

@@ -11,15 +11,32 @@ import asyncio
 import hmac
 import json
 from collections import deque
+from collections.abc import Callable
+from functools import lru_cache
 
 from django.conf import settings
+from django.urls import Resolver404, resolve
 
 from . import limits
 from .tracing import loop_lag
 
-PREFIX = "/playground/api/"
-UNGATED = {"/playground/api/probe", "/playground/api/demos"}
 MIN_LIMIT = 2.0
+
+
+def guarded(view: Callable) -> Callable:
+    """Mark a view as a demo run: the gate in front of Django admits requests to it."""
+    view.demo_gate = True
+    return view
+
+
+@lru_cache(maxsize=4096)
+def is_guarded_path(path: str) -> bool:
+    """Does the URLconf route `path` to a view marked with `guarded`?"""
+    try:
+        match = resolve(path)
+    except Resolver404:
+        return False
+    return getattr(match.func, "demo_gate", False)
 
 
 class DemoGate:
@@ -80,9 +97,7 @@ class DemoGate:
                 turn.set_result(None)
 
     def _gated(self, scope) -> bool:
-        if scope["type"] != "http" or not scope["path"].startswith(PREFIX):
-            return False
-        if scope["path"] in UNGATED or scope["path"].endswith("/source"):
+        if scope["type"] != "http" or not is_guarded_path(scope["path"]):
             return False
         # A load run's own requests were admitted as one run, with the load run itself.
         token = dict(scope.get("headers", [])).get(limits.LOAD_HEADER.lower().encode(), b"")

@@ -1,6 +1,7 @@
-"""What protects the server from the demos: a per-client rate limit, a budget for demos that
-block the event loop on purpose. (One load run at a time is a cache lock in load.py; the cap
-on runs in flight is the ASGI gate in gate.py, in front of Django.)
+"""What protects the server from the demos: a per-client rate limit and a budget for demos
+that block the event loop on purpose. A refusal is a `DemoRefused` exception, answered in one
+place (`answers_refusals`). Who may run what, and when, is decided in `admission.py`; the cap
+on runs in flight is the ASGI gate in `gate.py`, in front of Django.
 
 The limits are settings (PLAYGROUND_* in config/settings.py, from the environment). The rate
 limit lives in Django's cache, so it holds across worker processes once the cache is shared.
@@ -13,21 +14,56 @@ import math
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass
+from collections.abc import Callable
+from functools import wraps
+from inspect import iscoroutinefunction
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpRequest
+from django.http import HttpRequest, JsonResponse
 
 LOAD_HEADER = "X-Playground-Load"
 logger = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class Refusal:
-    status: int
-    message: str
-    retry_after: int | None = None
+class DemoRefused(Exception):
+    """A demo request the server will not run: its status, a sentence saying why, and when
+    to try again."""
+
+    def __init__(self, status: int, message: str, retry_after: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.retry_after = retry_after
+
+    def response(self) -> JsonResponse:
+        response = JsonResponse({"error": self.message}, status=self.status)
+        if self.retry_after is not None:
+            response["Retry-After"] = str(self.retry_after)
+        return response
+
+
+def answers_refusals(view: Callable) -> Callable:
+    """Turn a `DemoRefused` raised anywhere in `view` into its JSON answer."""
+    if iscoroutinefunction(view):
+
+        @wraps(view)
+        async def answering(request, *args, **kwargs):
+            try:
+                return await view(request, *args, **kwargs)
+            except DemoRefused as refusal:
+                return refusal.response()
+
+    else:
+
+        @wraps(view)
+        def answering(request, *args, **kwargs):
+            try:
+                return view(request, *args, **kwargs)
+            except DemoRefused as refusal:
+                return refusal.response()
+
+    return answering
 
 
 def load_token() -> str:
@@ -46,12 +82,8 @@ def client_id(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR") or "unknown"
 
 
-class CacheUnavailable(Exception):
-    """The cache (Redis) did not answer."""
-
-
-def check_rate(request: HttpRequest) -> Refusal | None:
-    """Fixed-window count of demo runs per client."""
+def check_rate(request: HttpRequest) -> None:
+    """Fixed-window count of demo runs per client; raise DemoRefused past the limit."""
     limit, window = settings.PLAYGROUND_RATE_LIMIT, settings.PLAYGROUND_RATE_WINDOW
     now = time.time()
     bucket = int(now // window)
@@ -64,20 +96,19 @@ def check_rate(request: HttpRequest) -> Refusal | None:
             cache.add(key, 1, timeout=window + 1)
             count = 1
     except Exception as exc:  # e.g. redis.ConnectionError: the limiter cannot count
-        raise CacheUnavailable(str(exc)) from exc
+        raise cache_down(exc) from exc
     if count > limit:
         retry = max(1, math.ceil((bucket + 1) * window - now))
-        return Refusal(
+        raise DemoRefused(
             429,
             f"Too many demo runs: at most {limit} every {window} s. Try again in {retry} s.",
             retry,
         )
-    return None
 
 
-def cache_down(exc: CacheUnavailable) -> Refusal:
+def cache_down(exc: Exception) -> DemoRefused:
     logger.warning("rate limit: the cache did not answer: %s", exc)
-    return Refusal(
+    return DemoRefused(
         503,
         f"The cache is not answering ({exc}), so demos cannot run right now. The lessons are "
         "still here; try again shortly.",
@@ -96,7 +127,8 @@ class BlockingBudget:
         self._spent: deque[tuple[float, float]] = deque()  # (monotonic, ms)
         self._lock = threading.Lock()
 
-    def try_spend(self, cost_ms: float) -> Refusal | None:
+    def spend(self, cost_ms: float) -> None:
+        """Take `cost_ms` from this window's budget, or raise DemoRefused."""
         budget, window = settings.PLAYGROUND_BLOCKING_BUDGET_MS, settings.PLAYGROUND_BLOCKING_WINDOW
         now = time.monotonic()
         with self._lock:
@@ -106,20 +138,19 @@ class BlockingBudget:
             if spent + cost_ms > budget:
                 oldest = self._spent[0][0] if self._spent else now
                 retry = max(1, math.ceil(oldest + window - now))
-                return Refusal(
+                raise DemoRefused(
                     429,
                     "This demo blocks the server's event loop on purpose, so it may only do so "
                     f"for {budget / 1000:g} s in every {window} s. Try again in {retry} s.",
                     retry,
                 )
             self._spent.append((now, cost_ms))
-        return None
 
 
 blocking_budget = BlockingBudget()
 
 
-def busy() -> Refusal:
-    return Refusal(
+def busy() -> DemoRefused:
+    return DemoRefused(
         429, "The server is running as many demos as it allows at once. Try again in a moment.", 1
     )

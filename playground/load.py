@@ -5,25 +5,22 @@ asked from the server side.
 """
 
 import asyncio
-import contextlib
-import os
 import statistics
 import time
 from urllib.parse import urlencode
 
 import aiohttp
+from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest, JsonResponse
+from django.urls import reverse
 
-from . import limits
+from . import admission, limits
 from .clients import Upstreams
-from .registry import Param, ParamError
-from .runner import Params, Variant, parse_params, refusal_response
+from .limits import DemoRefused
+from .registry import Param, ParamError, Params, Variant
+from .runner import parse_query, url_name
 from .tracing import ThreadCounter, describe_error
-
-LOCK_KEY = "playground:load-run"
-LOCK_SECONDS = 120  # longer than any load run (its requests time out after 60 s)
 
 
 def concurrency_param() -> Param:
@@ -31,64 +28,27 @@ def concurrency_param() -> Param:
 
 
 async def run_load(request: HttpRequest, variant: Variant) -> JsonResponse:
+    """Admit the load run as one run, fire it, and report what the N requests saw."""
     if variant.streams:
-        return JsonResponse({"error": "load runs are not offered for streaming demos"}, status=400)
-    query = request.GET.copy()
-    raw = query.pop("concurrency", ["10"])
+        raise DemoRefused(400, "load runs are not offered for streaming demos")
+    params = parse_query(request.GET, variant.demo, ignore=("run", "concurrency"))
     try:
-        concurrency = int(concurrency_param().coerce("concurrency", raw[-1]))
-    except ParamError as exc:
-        return JsonResponse({"error": str(exc)}, status=400)
-    request.GET = query
-    params = parse_params(request, variant.demo)
-    if isinstance(params, JsonResponse):
-        return params
-    if variant.blocks_loop:
-        cost = variant.blocks_loop(params) * concurrency
-        allowed = settings.PLAYGROUND_BLOCKING_BUDGET_MS
-        if cost > allowed:
-            most = max(1, int(allowed // variant.blocks_loop(params)))
-            return JsonResponse(
-                {
-                    "error": f"{concurrency} users of this variant would block the server's "
-                    f"event loop for {cost / 1000:g} s in all; at these settings the most is "
-                    f"{most} users ({allowed / 1000:g} s)."
-                },
-                status=400,
-            )
-    try:
-        refusal = await asyncio.to_thread(limits.check_rate, request)
-        # The lock lives in the cache, so with Redis it holds across worker processes; it
-        # expires on its own should a worker die mid-run.
-        locked = refusal is None and await cache.aadd(LOCK_KEY, os.getpid(), timeout=LOCK_SECONDS)
-    except limits.CacheUnavailable as exc:
-        return refusal_response(limits.cache_down(exc))
-    except Exception as exc:  # the cache client's own connection errors
-        return refusal_response(limits.cache_down(limits.CacheUnavailable(str(exc))))
-    if refusal:
-        return refusal_response(refusal)
-    if not locked:
-        return refusal_response(
-            limits.Refusal(
-                429,
-                "A load run is already in progress on this server. Try again in a few seconds.",
-                5,
-            )
+        concurrency = int(
+            concurrency_param().coerce("concurrency", request.GET.get("concurrency", "10"))
         )
+    except ParamError as exc:
+        raise DemoRefused(400, str(exc)) from None
+    admitted = await sync_to_async(admission.admit)(request, variant, params, users=concurrency)
     try:
-        if variant.blocks_loop:
-            refusal = limits.blocking_budget.try_spend(variant.blocks_loop(params) * concurrency)
-            if refusal:
-                return refusal_response(refusal)
         return JsonResponse(await _fire(request, variant, params, concurrency))
     finally:
-        with contextlib.suppress(Exception):  # it expires by itself if the cache is gone
-            await cache.adelete(LOCK_KEY)
+        await sync_to_async(admitted.release)()
 
 
 async def _fire(request: HttpRequest, variant: Variant, params: Params, concurrency: int) -> dict:
     base = Upstreams.for_request(request).base
-    url = f"{base}/playground/api/{variant.demo.id}/{variant.name}?{urlencode(params)}"
+    path = reverse(f"playground:{url_name(variant)}")
+    url = f"{base}{path}?{urlencode(params)}"
     headers = {limits.LOAD_HEADER: limits.load_token()}
     started = time.perf_counter()
     with ThreadCounter() as threads:

@@ -34,3 +34,11 @@ class Book(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class CachedBook(Book):
+    """The caching demo's books: its `post_save` receiver listens to this class only, so no
+    other demo's writes invalidate its cache."""
+
+    class Meta:
+        proxy = True

@@ -1,12 +1,18 @@
 """The demo registry: every live demo, its bounded parameters and its variants.
 
-Lessons embed demos by id; `check_lessons` validates their parameters against this registry,
-and the playground API parses query strings with the same specs.
+Each demo is declared in its own module under `playground/demos/`, beside the variants that
+implement it. Lessons embed demos by id; `check_lessons` validates their parameters against
+this registry, and the playground API parses query strings with the same specs.
 """
 
+import importlib
 import math
-from collections.abc import Mapping
+import pkgutil
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from inspect import iscoroutinefunction
+
+from django.core.exceptions import ImproperlyConfigured
 
 
 class ParamError(ValueError):
@@ -55,18 +61,77 @@ class Param:
         return {"default": self.default, "min": self.min, "max": self.max, "help": self.help}
 
 
-@dataclass(frozen=True)
+Params = dict[str, int | float]
+
+
+@dataclass(frozen=True, eq=False)
+class Variant:
+    """One way of doing a demo's work: a function the runner turns into a real Django view.
+
+    A variant written as `async def` becomes an async view and a plain `def` a sync view.
+    """
+
+    demo: "Demo"
+    name: str
+    title: str
+    func: Callable  # the code the learner reads: (request, params, trace) -> dict | response
+    blocks_loop: Callable[[Params], float] | None = None  # ms of deliberate loop blocking
+    streams: bool = False
+
+    @property
+    def is_async(self) -> bool:
+        return iscoroutinefunction(self.func)
+
+
+@dataclass(eq=False)
 class Demo:
+    """A live demo, declared in its own module beside its variants:
+
+        fanout = Demo(id="fanout", title=..., description=..., params={...})
+
+        @fanout.variant("async", title="async view + asyncio.gather")
+        async def fanout_async(request, params, trace): ...
+
+    Declaring it registers it; `autodiscover()` imports every demo module at start-up.
+    """
+
     id: str
     title: str
     description: str
     params: dict[str, Param]
-    variants: tuple[str, ...]
-    variant_titles: dict[str, str] = field(default_factory=dict)
+    order: int = 100  # where the playground lists it
     # Do the variants do the same work, so that "x times faster" means something?
     compare: bool = True
+    variants: dict[str, Variant] = field(default_factory=dict, init=False)
 
-    def parse(self, values: Mapping[str, object]) -> dict[str, int | float]:
+    def __post_init__(self) -> None:
+        if self.id in DEMOS:
+            raise ImproperlyConfigured(f"two demos are declared with the id {self.id!r}")
+        DEMOS[self.id] = self
+
+    def variant(
+        self,
+        name: str,
+        *,
+        title: str,
+        blocks_loop: Callable[[Params], float] | None = None,
+        streams: bool = False,
+    ) -> Callable[[Callable], Callable]:
+        """Register the decorated function as this demo's variant `name`."""
+
+        def register(func: Callable) -> Callable:
+            if name in self.variants:
+                raise ImproperlyConfigured(f"demo {self.id!r} has two variants named {name!r}")
+            self.variants[name] = Variant(self, name, title, func, blocks_loop, streams)
+            return func
+
+        return register
+
+    @property
+    def streams(self) -> bool:
+        return any(variant.streams for variant in self.variants.values())
+
+    def parse(self, values: Mapping[str, object]) -> Params:
         """Validate `values` (a query string or a lesson's demo block) and fill in defaults."""
         unknown = sorted(set(values) - set(self.params))
         if unknown:
@@ -77,16 +142,13 @@ class Demo:
             for name, param in self.params.items()
         }
 
-    def variant_title(self, variant: str) -> str:
-        return self.variant_titles.get(variant, variant)
-
     def as_json(self) -> dict:
         return {
             "id": self.id,
             "title": self.title,
             "description": self.description,
             "variants": list(self.variants),
-            "variant_titles": {v: self.variant_title(v) for v in self.variants},
+            "variant_titles": {name: v.title for name, v in self.variants.items()},
             "compare": self.compare,
             "params": {name: param.as_json() for name, param in self.params.items()},
         }
@@ -98,204 +160,28 @@ UPSTREAM_PARAMS = {
     "fail_rate": Param(0.0, 0.0, 1.0, "share of upstream calls that fail (0 to 1)"),
 }
 
-DEMOS: dict[str, Demo] = {
-    demo.id: demo
-    for demo in [
-        Demo(
-            id="fanout",
-            title="Fan-out to upstream APIs",
-            description="Call several slow upstream APIs: one after another, or all at once.",
-            params={"calls": Param(3, 1, 50, "how many upstream calls"), **UPSTREAM_PARAMS},
-            variants=("async", "sync", "taskgroup"),
-            variant_titles={
-                "async": "async view + asyncio.gather",
-                "sync": "sync view, one call after another",
-                "taskgroup": "async view + asyncio.TaskGroup",
-            },
-        ),
-        Demo(
-            id="blocking",
-            title="Blocking the event loop",
-            description="Sleep inside a view, the wrong way and the right ways, while a probe "
-            "request measures whether other users stall.",
-            params={"sleep_ms": Param(500, 10, 2000, "how long the view sleeps")},
-            variants=("time-sleep", "asyncio-sleep", "sync"),
-            variant_titles={
-                "time-sleep": "async view calling time.sleep (wrong)",
-                "asyncio-sleep": "async view awaiting asyncio.sleep",
-                "sync": "sync view calling time.sleep",
-            },
-        ),
-        Demo(
-            id="sync-to-async",
-            title="sync_to_async and thread_sensitive",
-            description="Run blocking calls from an async view through sync_to_async, on the "
-            "request's one thread or on the executor's pool.",
-            params={
-                "calls": Param(5, 1, 20, "how many blocking calls, gathered"),
-                "sleep_ms": Param(200, 10, 1000, "how long each call blocks"),
-            },
-            variants=("thread-sensitive", "executor"),
-            variant_titles={
-                "thread-sensitive": "sync_to_async(thread_sensitive=True)",
-                "executor": "sync_to_async(thread_sensitive=False)",
-            },
-        ),
-        Demo(
-            id="async-to-sync",
-            title="async_to_sync from a sync view",
-            description="A sync view runs the async fan-out through async_to_sync.",
-            params={"calls": Param(3, 1, 50, "how many upstream calls"), **UPSTREAM_PARAMS},
-            variants=("async-to-sync", "sync"),
-            variant_titles={
-                "async-to-sync": "sync view + async_to_sync(gather)",
-                "sync": "sync view, one call after another",
-            },
-        ),
-        Demo(
-            id="async-orm",
-            title="The async ORM",
-            description="aget, acreate, acount, aexists, afirst, async for, aiterator, asave and "
-            "adelete, each query with the thread it ran on.",
-            params={"rows": Param(20, 1, 200, "how many rows to read")},
-            variants=("async", "sync", "wrong-way", "gather"),
-            variant_titles={
-                "async": "async view, async ORM",
-                "sync": "sync view, sync ORM",
-                "wrong-way": "async view, sync ORM (wrong)",
-                "gather": "asyncio.gather over async ORM calls",
-            },
-            compare=False,
-        ),
-        Demo(
-            id="cpu-bound",
-            title="CPU-bound work",
-            description="The same CPU work inline in an async view, in a thread, and in a "
-            "process pool, while a probe measures the event loop.",
-            params={"work_ms": Param(250, 20, 1000, "roughly how much CPU time the work takes")},
-            variants=("inline", "thread", "process", "celery"),
-            variant_titles={
-                "inline": "inline in the async view (wrong)",
-                "thread": "sync_to_async(thread_sensitive=False)",
-                "process": "ProcessPoolExecutor",
-                "celery": "a Celery task (process pool without a broker)",
-            },
-        ),
-        Demo(
-            id="streaming",
-            title="Streaming and cancellation",
-            description="A StreamingHttpResponse over an async generator vs a sync one under "
-            "ASGI, and what the view sees when the client goes away.",
-            params={
-                "events": Param(5, 1, 30, "how many events"),
-                "interval_ms": Param(300, 20, 1000, "time between events"),
-            },
-            variants=("async", "sync"),
-            variant_titles={
-                "async": "async generator (streams)",
-                "sync": "sync generator (buffered under ASGI)",
-            },
-        ),
-        Demo(
-            id="middleware",
-            title="What middleware costs in an async stack",
-            description="Run a request through a stack of middleware around an async view: "
-            "native async middleware, or MiddlewareMixin hooks that each hop to a thread.",
-            params={
-                "layers": Param(4, 1, 10, "how many middleware in the stack"),
-                "requests": Param(100, 1, 500, "how many requests to push through it"),
-            },
-            variants=("native", "mixin"),
-            variant_titles={
-                "native": "async def middleware (no thread hops)",
-                "mixin": "MiddlewareMixin hooks (sync_to_async per hook)",
-            },
-        ),
-        Demo(
-            id="locking",
-            title="select_for_update and lost updates",
-            description="Two concurrent withdrawals from one account, each on its own thread "
-            "and database connection: without a lock, with select_for_update(), nowait and "
-            "skip_locked.",
-            params={
-                "amount": Param(30, 1, 100, "each withdrawal, from a balance of 100"),
-                "hold_ms": Param(200, 0, 1000, "how long each transaction holds the row"),
-            },
-            variants=("no-lock", "select-for-update", "nowait", "skip-locked"),
-            variant_titles={
-                "no-lock": "read, then write (no lock)",
-                "select-for-update": "select_for_update() in atomic()",
-                "nowait": "select_for_update(nowait=True)",
-                "skip-locked": "select_for_update(skip_locked=True)",
-            },
-            compare=False,
-        ),
-        Demo(
-            id="queries",
-            title="N+1 queries and how to fix them",
-            description="The same book list done naively and with select_related, "
-            "prefetch_related, only() and an annotation; every query shown; explain() with "
-            "and without an index.",
-            params={"rows": Param(20, 1, 100, "how many books (or authors) to list")},
-            variants=("naive", "select-related", "prefetch-related", "annotate", "explain"),
-            variant_titles={
-                "naive": "naive loop (N+1)",
-                "select-related": "select_related() + only()",
-                "prefetch-related": "prefetch_related()",
-                "annotate": "annotate(Count)",
-                "explain": "explain(): indexed vs not",
-            },
-            compare=False,
-        ),
-        Demo(
-            id="transactions",
-            title="Transactions: atomic, savepoints, on_commit",
-            description="atomic() rolling back on an error, a nested atomic() as a savepoint, "
-            "on_commit callbacks, and what async code has to do instead.",
-            params={"rows": Param(3, 1, 20, "rows each transaction writes")},
-            variants=("rollback", "savepoint", "on-commit", "async-view"),
-            variant_titles={
-                "rollback": "atomic() rolls back on error",
-                "savepoint": "nested atomic() = savepoint",
-                "on-commit": "on_commit after commit, not after rollback",
-                "async-view": "transactions from an async view",
-            },
-            compare=False,
-        ),
-        Demo(
-            id="caching",
-            title="Caching and cache stampedes",
-            description="A slow computation uncached, with the per-view cache and with "
-            "get_or_set; invalidation on save; a stampede on a cold key with and without a "
-            "guard; the async cache API.",
-            params={
-                "work_ms": Param(200, 20, 1000, "how long the slow computation takes"),
-                "clients": Param(10, 2, 50, "requests arriving together on a cold key"),
-            },
-            variants=("uncached", "per-view", "get-or-set", "invalidate", "stampede", "guarded"),
-            variant_titles={
-                "uncached": "no cache",
-                "per-view": "cache_page",
-                "get-or-set": "cache.get_or_set",
-                "invalidate": "invalidate on save",
-                "stampede": "cold key, no guard",
-                "guarded": "cold key, cache.add guard",
-            },
-            compare=False,
-        ),
-        Demo(
-            id="deployment",
-            title="This server's own deployment",
-            description="Which ASGI server, how many workers, which database and cache this "
-            "site runs with right now, and what check --deploy says about it.",
-            params={},
-            variants=("live",),
-            variant_titles={"live": "the running configuration"},
-            compare=False,
-        ),
-    ]
-}
+DEMOS: dict[str, Demo] = {}  # in the order the playground lists them, once discovered
 
 
 def get_demo(demo_id: str) -> Demo | None:
     return DEMOS.get(demo_id)
+
+
+def get_variant(demo_id: str, name: str) -> Variant | None:
+    demo = DEMOS.get(demo_id)
+    return demo.variants.get(name) if demo else None
+
+
+def autodiscover() -> None:
+    """Import every demo module: each submodule of `playground.demos`, and any installed
+    app's own `demos` module, the way the admin finds `admin.py` files."""
+    from django.utils.module_loading import autodiscover_modules
+
+    from . import demos
+
+    for module in pkgutil.iter_modules(demos.__path__):
+        importlib.import_module(f"{demos.__name__}.{module.name}")
+    autodiscover_modules("demos")
+    ordered = sorted(DEMOS.values(), key=lambda demo: (demo.order, demo.id))
+    DEMOS.clear()
+    DEMOS.update((demo.id, demo) for demo in ordered)

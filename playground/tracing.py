@@ -15,6 +15,7 @@ import time
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import NotRequired, TypedDict
 
 current_trace: contextvars.ContextVar["Trace | None"] = contextvars.ContextVar(
     "current_trace", default=None
@@ -22,6 +23,41 @@ current_trace: contextvars.ContextVar["Trace | None"] = contextvars.ContextVar(
 current_span: contextvars.ContextVar["Span | None"] = contextvars.ContextVar(
     "current_span", default=None
 )
+
+
+class SqlJSON(TypedDict):
+    sql: str
+    ms: float
+    start_ms: float
+    thread: str
+
+
+class SpanJSON(TypedDict):
+    label: str
+    kind: str
+    start_ms: float
+    end_ms: float
+    thread: str
+    ok: bool
+    detail: str
+    sql: NotRequired[list[SqlJSON]]
+
+
+class ThreadsJSON(TypedDict):
+    alive_at_start: int
+    alive_at_end: int
+    used: list[str]
+
+
+class TraceJSON(TypedDict):
+    """What a traced run measured: the one shape every waterfall draws."""
+
+    total_ms: float
+    spans: list[SpanJSON]
+    sql: list[SqlJSON]
+    loop_lag_ms: float  # the worst event-loop lag seen while it ran
+    loop_lag_samples: int
+    threads: ThreadsJSON
 
 
 @dataclass
@@ -33,14 +69,14 @@ class Span:
     thread: str = ""
     ok: bool = True
     detail: str = ""
-    sql: list[dict] = field(default_factory=list)
+    sql: list[SqlJSON] = field(default_factory=list)
 
     def fail(self, detail: str) -> None:
         self.ok = False
         self.detail = detail
 
-    def as_json(self) -> dict:
-        data = {
+    def as_json(self) -> SpanJSON:
+        data: SpanJSON = {
             "label": self.label,
             "kind": self.kind,
             "start_ms": round(self.start_ms, 2),
@@ -57,9 +93,9 @@ class Span:
 class Trace:
     def __init__(self) -> None:
         self.started = time.perf_counter()
-        self.started_wall = time.time()
+        self.ended_ms: float | None = None
         self.spans: list[Span] = []
-        self.sql: list[dict] = []
+        self.sql: list[SqlJSON] = []
         self.threads_at_start = threading.active_count()
         self._lock = threading.Lock()
 
@@ -90,7 +126,7 @@ class Trace:
             self.close(span)
 
     def record_sql(self, sql: str, duration_ms: float, start_ms: float, thread: str) -> None:
-        entry = {
+        entry: SqlJSON = {
             "sql": sql,
             "ms": round(duration_ms, 3),
             "start_ms": round(start_ms, 2),
@@ -103,8 +139,29 @@ class Trace:
             span.sql.append(entry)
             span.thread = thread  # where the work ran, not where it was awaited
 
+    def finish(self) -> None:
+        """The run is over: its total time stops here (spans may still be read later)."""
+        if self.ended_ms is None:
+            self.ended_ms = self.now_ms()
+
     def total_ms(self) -> float:
-        return self.now_ms()
+        return self.ended_ms if self.ended_ms is not None else self.now_ms()
+
+    def as_json(self, meter: "LoopLagMeter | None" = None) -> TraceJSON:
+        worst_lag, lags = (meter or loop_lag).worst_since(self.started)
+        spans = [span.as_json() for span in self.spans]
+        return {
+            "total_ms": round(self.total_ms(), 2),
+            "spans": spans,
+            "sql": list(self.sql),
+            "loop_lag_ms": round(worst_lag, 2),
+            "loop_lag_samples": len(lags),
+            "threads": {
+                "alive_at_start": self.threads_at_start,
+                "alive_at_end": threading.active_count(),
+                "used": sorted({span["thread"] for span in spans if span["thread"]}),
+            },
+        }
 
 
 def describe_error(exc: BaseException) -> str:

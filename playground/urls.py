@@ -1,7 +1,8 @@
 from django.urls import path
 
 from . import views
-from .runner import VARIANTS
+from .registry import DEMOS
+from .runner import url_name, view_for
 
 app_name = "playground"
 
@@ -14,8 +15,9 @@ urlpatterns = [
     path("api/<str:demo>/<str:variant>/load", views.load_api, name="load"),
     # One URL per variant, each a real view: `async def` variants are async views.
     *(
-        path(f"api/{demo}/{name}", variant.view, name=f"run_{demo}_{name}".replace("-", "_"))
-        for (demo, name), variant in VARIANTS.items()
+        path(f"api/{demo.id}/{variant.name}", view_for(variant), name=url_name(variant))
+        for demo in DEMOS.values()
+        for variant in demo.variants.values()
     ),
     path("api/<str:demo>/<str:variant>", views.unknown_variant, name="unknown_variant"),
     path("<slug:demo>/", views.demo_page, name="demo"),

@@ -4,9 +4,10 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from .demos.streaming import RUN_ID, record_key
+from .gate import guarded
+from .limits import DemoRefused, answers_refusals
 from .load import run_load
-from .registry import DEMOS
-from .runner import VARIANTS
+from .registry import DEMOS, get_variant
 from .source import variant_source
 
 
@@ -25,17 +26,19 @@ def source_api(request: HttpRequest, demo: str) -> JsonResponse:
     if demo not in DEMOS:
         return JsonResponse({"error": f"unknown demo {demo!r}"}, status=404)
     variants = {
-        name: {"title": DEMOS[demo].variant_title(name), **variant_source(demo, name)}
-        for name in DEMOS[demo].variants
+        name: {"title": variant.title, **variant_source(variant)}
+        for name, variant in DEMOS[demo].variants.items()
     }
     return JsonResponse({"demo": demo, "variants": variants})
 
 
+@guarded
 @require_GET
+@answers_refusals
 async def load_api(request: HttpRequest, demo: str, variant: str) -> JsonResponse:
-    found = VARIANTS.get((demo, variant))
+    found = get_variant(demo, variant)
     if found is None:
-        return JsonResponse({"error": _unknown(demo, variant)}, status=404)
+        raise DemoRefused(404, _unknown(demo, variant))
     return await run_load(request, found)
 
 
@@ -48,7 +51,7 @@ async def probe_api(request: HttpRequest) -> JsonResponse:
 @require_GET
 async def stream_record_api(request: HttpRequest) -> JsonResponse:
     run = request.GET.get("run", "")
-    if not RUN_ID.match(run):
+    if not RUN_ID.fullmatch(run):
         return JsonResponse({"error": "run must be 8 to 40 letters, digits or hyphens"}, status=400)
     record = await cache.aget(record_key(run))
     if record is None:
@@ -78,4 +81,5 @@ def demo_page(request: HttpRequest, demo: str) -> HttpResponse:
 def _unknown(demo: str, variant: str) -> str:
     if demo not in DEMOS:
         return f"unknown demo {demo!r}"
-    return f"demo {demo!r} has no variant {variant!r} (variants: {', '.join(DEMOS[demo].variants)})"
+    names = ", ".join(DEMOS[demo].variants)
+    return f"demo {demo!r} has no variant {variant!r} (variants: {names})"

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from .scheduling import RATINGS
+
 
 class Learner(models.Model):
     """Whoever is practising: an anonymous session at first, tied to an account if they sign up."""
@@ -46,12 +48,10 @@ class Progress(models.Model):
 class Review(models.Model):
     """One self-rated rehearsal of a question."""
 
-    RATINGS = [(1, "Again"), (2, "Hard"), (3, "Good"), (4, "Easy")]
-
     learner = models.ForeignKey(Learner, on_delete=models.CASCADE, related_name="reviews")
     review_id = models.UUIDField()  # chosen by the browser, so a retried request counts once
     lesson = models.CharField(max_length=100)
-    rating = models.PositiveSmallIntegerField(choices=RATINGS)
+    rating = models.PositiveSmallIntegerField(choices=RATINGS)  # Again, Hard, Good, Easy
     reviewed_at = models.DateTimeField()
     duration_ms = models.PositiveIntegerField(default=0)
     answer = models.TextField(blank=True)

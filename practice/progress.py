@@ -2,15 +2,13 @@
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
-from django.utils.dateparse import parse_datetime
 
-from . import clock, scheduling
+from . import clock, forms, scheduling
+from .learners import merge
 from .models import DemoRun, Learner, Progress, Review
-
-MAX_ANSWER = 5000
 
 
 class BadImport(ValueError):
@@ -68,7 +66,7 @@ def record_review(
                 rating=rating,
                 reviewed_at=now,
                 duration_ms=duration_ms,
-                answer=answer[:MAX_ANSWER],
+                answer=answer[: forms.MAX_ANSWER],
                 checked_points=checked_points or [],
                 mock=mock,
                 due_after=card.due,
@@ -208,119 +206,71 @@ def export(learner: Learner | None) -> dict:
     return data
 
 
-def import_into(learner: Learner, data: object, known_lessons: set[str]) -> dict:
-    """Merge an exported file into `learner`; raise BadImport saying what is wrong."""
+MAX_IMPORT = {"progress": 200, "reviews": 5000, "demo_runs": 1000}
+IMPORT_FORMS = {
+    "progress": forms.ImportedProgressForm,
+    "reviews": forms.ImportedReviewForm,
+    "demo_runs": forms.ImportedDemoRunForm,
+}
+
+
+def read_import(data: object) -> dict[str, list[dict]]:
+    """Validate a whole progress file before anything is written; raise BadImport saying
+    what is wrong and where."""
     if not isinstance(data, dict) or data.get("format") != "interview-lab-progress":
         raise BadImport("this is not an Interview Lab progress file")
     if data.get("version") != EXPORT_VERSION:
         raise BadImport(f"unsupported progress file version {data.get('version')!r}")
-    staging = Learner.objects.create()
-    try:
-        with transaction.atomic():
-            for item in _list(data, "progress"):
-                lesson = _lesson(item, known_lessons)
-                card = item.get("card") or {}
-                if not isinstance(card, dict):
-                    raise BadImport(f"progress for {lesson}: card must be an object")
-                if card:
-                    try:
-                        scheduling.card_from(card)
-                    except (KeyError, TypeError, ValueError):
-                        raise BadImport(f"progress for {lesson}: not a valid card") from None
-                Progress.objects.create(
-                    learner=staging,
-                    lesson=lesson,
-                    card=card,
-                    read_at=_when(item.get("read_at")),
-                    due=_when(item.get("due")),
-                    reviews=_int(item.get("reviews", 0), 0, 100_000, "reviews"),
-                    last_rating=_rating(item.get("last_rating"), optional=True),
-                    last_reviewed=_when(item.get("last_reviewed")),
-                )
-            for item in _list(data, "reviews"):
-                try:
-                    review_id = uuid.UUID(str(item.get("review_id")))
-                except ValueError:
-                    raise BadImport("a review has no valid review_id") from None
-                Review.objects.create(
-                    learner=staging,
-                    review_id=review_id,
-                    lesson=_lesson(item, known_lessons),
-                    rating=_rating(item.get("rating")),
-                    reviewed_at=_when(item.get("reviewed_at"), required=True),
-                    duration_ms=_int(item.get("duration_ms", 0), 0, 86_400_000, "duration_ms"),
-                    answer=str(item.get("answer", ""))[:MAX_ANSWER],
-                    checked_points=[
-                        p for p in item.get("checked_points", []) if isinstance(p, int)
-                    ],
-                    mock=str(item.get("mock", ""))[:40],
-                    due_after=_when(item.get("due_after"), required=True),
-                )
-            for item in _list(data, "demo_runs"):
-                DemoRun.objects.create(
-                    learner=staging,
-                    lesson=_lesson(item, known_lessons),
-                    demo=str(item.get("demo", ""))[:40],
-                    variant=str(item.get("variant", ""))[:40],
-                    params=item.get("params") if isinstance(item.get("params"), dict) else {},
-                    total_ms=float(_int(item.get("total_ms", 0), 0, 10_000_000, "total_ms")),
-                    created=_when(item.get("created"), required=True),
-                )
-    except BadImport:
-        staging.delete()
-        raise
-    from .learners import merge
+    cleaned: dict[str, list[dict]] = {}
+    for key, form_class in IMPORT_FORMS.items():
+        items = data.get(key, [])
+        if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+            raise BadImport(f"{key} must be a list of objects")
+        if len(items) > MAX_IMPORT[key]:
+            raise BadImport(
+                f"{key} holds {len(items)} entries; a progress file has at most {MAX_IMPORT[key]}"
+            )
+        cleaned[key] = []
+        for number, item in enumerate(items, start=1):
+            form = form_class(item)
+            if not form.is_valid():
+                where = f"{key} entry {number}"
+                if form.unknown_lesson():
+                    raise BadImport(f"{where}: unknown lesson {item.get('lesson')!r}")
+                raise BadImport(f"{where}: {form.problem()}")
+            cleaned[key].append(form.cleaned_data)
+    lessons = [item["lesson"] for item in cleaned["progress"]]
+    twice = sorted({slug for slug in lessons if lessons.count(slug) > 1})
+    if twice:
+        raise BadImport(f"progress lists the lesson {twice[0]!r} more than once")
+    return cleaned
 
-    counts = {
-        "progress": len(data["progress"]),
-        "reviews": len(data["reviews"]),
-        "demo_runs": len(data["demo_runs"]),
-    }
-    merge(staging, learner)
-    return counts
+
+def import_into(learner: Learner, data: object) -> dict[str, int]:
+    """Merge an exported file into `learner`, all or nothing; raise BadImport saying what is
+    wrong. Rows are written in bulk, in one short transaction."""
+    cleaned = read_import(data)
+    with transaction.atomic():
+        staging = Learner.objects.create()
+        Progress.objects.bulk_create(
+            Progress(learner=staging, **item) for item in cleaned["progress"]
+        )
+        Review.objects.bulk_create(
+            Review(learner=staging, **item) for item in _unique_reviews(cleaned["reviews"])
+        )
+        DemoRun.objects.bulk_create(
+            DemoRun(learner=staging, **item) for item in cleaned["demo_runs"]
+        )
+        merge(staging, learner)
+    return {key: len(items) for key, items in cleaned.items()}
 
 
 def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
 
-def _list(data: dict, key: str) -> list[dict]:
-    items = data.get(key, [])
-    if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
-        raise BadImport(f"{key} must be a list of objects")
-    data[key] = items
-    return items
-
-
-def _lesson(item: dict, known: set[str]) -> str:
-    lesson = item.get("lesson")
-    if lesson not in known:
-        raise BadImport(f"unknown lesson {lesson!r}")
-    return lesson
-
-
-def _when(value: object, required: bool = False) -> datetime | None:
-    if value in (None, "") and not required:
-        return None
-    moment = parse_datetime(value) if isinstance(value, str) else None
-    if moment is None or moment.tzinfo is None:
-        raise BadImport(f"not a date and time with a timezone: {value!r}")
-    return moment
-
-
-def _int(value: object, low: int, high: int, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
-        raise BadImport(f"{name} must be a number from {low} to {high}")
-    return int(value)
-
-
-def _rating(value: object, optional: bool = False) -> int | None:
-    if optional and value is None:
-        return None
-    if value not in scheduling.RATINGS or isinstance(value, bool):
-        raise BadImport(f"rating must be 1, 2, 3 or 4, not {value!r}")
-    return value
-
-
-def today() -> date:
-    return clock.now().date()
+def _unique_reviews(items: list[dict]) -> list[dict]:
+    seen: dict[uuid.UUID, dict] = {}
+    for item in items:
+        seen.setdefault(item["review_id"], item)
+    return list(seen.values())

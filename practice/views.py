@@ -1,10 +1,10 @@
 """Practice pages and their small JSON API. Sync views: each write is a short transaction,
 and transactions belong in sync code."""
 
-import json
 import random
 import uuid
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.forms import UserCreationForm
@@ -17,37 +17,27 @@ from lessons.catalog import get_catalog
 from lessons.tracks import TRACKS
 from playground.registry import DEMOS
 
-from . import clock, progress, scheduling
+from . import clock, forms, progress, scheduling
 from .learners import current_learner, ensure_learner
 
 MAX_MOCK_QUESTIONS = 20
 
 
-def _body(request: HttpRequest) -> dict:
+def _bad(message: str, status: int = 400) -> JsonResponse:
+    return JsonResponse({"error": message}, status=status)
+
+
+def _form(request: HttpRequest, form_class: type[forms.LessonForm]):
+    """The endpoint's form over the JSON body, and the 4xx to answer if it is not valid."""
     try:
-        data = json.loads(request.body or b"{}")
-    except (ValueError, UnicodeDecodeError):
-        raise ValueError("the request body must be JSON") from None
-    if not isinstance(data, dict):
-        raise ValueError("the request body must be a JSON object")
-    return data
-
-
-def _lesson_post(request: HttpRequest):
-    """The JSON body of a practice API call and the lesson it names, or the 4xx to answer."""
-    try:
-        data = _body(request)
-    except ValueError as exc:
-        return None, None, _bad(str(exc))
-    slug = data.get("lesson")
-    lesson = get_catalog().lessons.get(slug) if isinstance(slug, str) else None
-    if lesson is None:
-        return None, None, JsonResponse({"error": f"unknown lesson {slug!r}"}, status=404)
-    return data, lesson, None
-
-
-def _bad(message: str) -> JsonResponse:
-    return JsonResponse({"error": message}, status=400)
+        form = form_class(forms.read_object(request.body))
+    except forms.BadBody as exc:
+        return None, _bad(str(exc))
+    if form.is_valid():
+        return form, None
+    if form.unknown_lesson():
+        return None, _bad(f"unknown lesson {form.data.get('lesson')!r}", 404)
+    return None, _bad(form.problem())
 
 
 def queue(learner) -> tuple[list, list, list]:
@@ -134,7 +124,9 @@ def evidence(learner, slug: str) -> list[str]:
         mine = [run for run in runs if run.demo == demo_id]
         params = ", ".join(f"{k} {v}" for k, v in mine[-1].params.items() if k in demo.params)
         parts = "; ".join(
-            f"{demo.variant_title(run.variant)} took {run.total_ms:.0f} ms" for run in mine
+            f"{demo.variants[run.variant].title if run.variant in demo.variants else run.variant}"
+            f" took {run.total_ms:.0f} ms"
+            for run in mine
         )
         sentences.append(f"Your {demo.title.lower()} run ({params}): {parts}.")
     return sentences
@@ -167,52 +159,21 @@ def mock(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def api_review(request: HttpRequest) -> JsonResponse:
-    data, lesson, error = _lesson_post(request)
+    form, error = _form(request, forms.ReviewForm)
     if error:
         return error
-    rating = data.get("rating")
-    if isinstance(rating, bool) or rating not in scheduling.RATINGS:
-        return _bad("rating must be 1 (Again), 2 (Hard), 3 (Good) or 4 (Easy)")
-    try:
-        review_id = uuid.UUID(str(data.get("review_id")))
-    except ValueError:
-        return _bad("review_id must be a UUID chosen by the page")
-    duration = data.get("duration_ms", 0)
-    if (
-        isinstance(duration, bool)
-        or not isinstance(duration, int)
-        or not 0 <= duration <= 86_400_000
-    ):
-        return _bad("duration_ms must be a whole number of milliseconds")
-    answer = data.get("answer", "")
-    if not isinstance(answer, str) or len(answer) > progress.MAX_ANSWER:
-        return _bad(f"answer must be text of at most {progress.MAX_ANSWER} characters")
-    points = data.get("checked_points", [])
-    if not isinstance(points, list) or not all(isinstance(p, int) for p in points):
-        return _bad("checked_points must be a list of numbers")
-    mock_id = data.get("mock", "")
-    if not isinstance(mock_id, str) or len(mock_id) > 40:
-        return _bad("mock must be a short id")
+    data = form.cleaned_data
     learner = ensure_learner(request)
-    recorded = progress.record_review(
-        learner,
-        lesson=lesson.slug,
-        rating=rating,
-        review_id=review_id,
-        duration_ms=duration,
-        answer=answer,
-        checked_points=points,
-        mock=mock_id,
-    )
+    recorded = progress.record_review(learner, **data)
     due = recorded.review.due_after
     return JsonResponse(
         {
             "recorded": recorded.created,
-            "lesson": lesson.slug,
-            "rating": rating,
+            "lesson": data["lesson"],
+            "rating": data["rating"],
             "due": due.isoformat(),
             "comes_back_in": scheduling.humanise(due - clock.now()),
-            "next": next_in_queue(learner, lesson.slug),
+            "next": next_in_queue(learner, data["lesson"]),
         },
         status=201 if recorded.created else 200,
     )
@@ -220,36 +181,19 @@ def api_review(request: HttpRequest) -> JsonResponse:
 
 @require_POST
 def api_read(request: HttpRequest) -> JsonResponse:
-    _, lesson, error = _lesson_post(request)
+    form, error = _form(request, forms.LessonForm)
     if error:
         return error
-    progress.record_read(ensure_learner(request), lesson.slug)
-    return JsonResponse({"lesson": lesson.slug, "read": True})
+    progress.record_read(ensure_learner(request), form.cleaned_data["lesson"])
+    return JsonResponse({"lesson": form.cleaned_data["lesson"], "read": True})
 
 
 @require_POST
 def api_demo_run(request: HttpRequest) -> JsonResponse:
-    data, lesson, error = _lesson_post(request)
+    form, error = _form(request, forms.DemoRunForm)
     if error:
         return error
-    demo = DEMOS.get(data.get("demo"))
-    if demo is None or data.get("variant") not in demo.variants:
-        return _bad("demo and variant must name a playground demo")
-    total = data.get("total_ms")
-    if isinstance(total, bool) or not isinstance(total, int | float) or not 0 <= total <= 600_000:
-        return _bad("total_ms must be a number of milliseconds")
-    try:
-        params = demo.parse(data.get("params") or {})
-    except ValueError as exc:
-        return _bad(str(exc))
-    progress.record_demo_run(
-        ensure_learner(request),
-        lesson=lesson.slug,
-        demo=demo.id,
-        variant=data["variant"],
-        params=params,
-        total_ms=float(total),
-    )
+    progress.record_demo_run(ensure_learner(request), **form.cleaned_data)
     return JsonResponse({"recorded": True}, status=201)
 
 
@@ -268,12 +212,11 @@ def import_progress(request: HttpRequest) -> HttpResponse:
     upload = request.FILES.get("file")
     wants_json = request.content_type == "application/json"
     try:
-        raw = upload.read() if upload else request.body
-        if upload and upload.size > 5 * 1024 * 1024:
+        if upload and upload.size > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
             raise progress.BadImport("the file is larger than 5 MB")
-        data = json.loads(raw)
-        counts = progress.import_into(ensure_learner(request), data, set(get_catalog().lessons))
-    except (ValueError, progress.BadImport) as exc:
+        data = forms.read_json(upload.read() if upload else request.body)
+        counts = progress.import_into(ensure_learner(request), data)
+    except (forms.BadBody, progress.BadImport) as exc:
         message = f"Could not import: {exc}"
         if wants_json:
             return _bad(message)

@@ -12,6 +12,17 @@ from tests.servers import RunningServer, start_daphne
 os.environ.setdefault("DJANGO_CACHE_PREFIX", f"test-{uuid.uuid4().hex[:8]}")
 
 
+# Tests that start a real ASGI server (or a browser) are marked `server`; the fast lane runs
+# everything else, in-process: `.venv/bin/python -m pytest -m "not server"`.
+SERVER_FIXTURES = {"asgi_server", "browser"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if SERVER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.server)
+
+
 @pytest.fixture
 def lessons_dir(tmp_path: Path, settings) -> Path:
     """A scratch copy of the lesson content that the catalog reads instead of the real one."""

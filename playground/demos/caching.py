@@ -10,8 +10,22 @@ from django.dispatch import receiver
 from django.http import JsonResponse
 from django.views.decorators.cache import cache_page
 
-from ..models import Book
-from ..runner import variant
+from ..models import Book, CachedBook
+from ..registry import Demo, Param
+
+caching = Demo(
+    id="caching",
+    order=120,
+    title="Caching and cache stampedes",
+    description="A slow computation uncached, with the per-view cache and with "
+    "get_or_set; invalidation on save; a stampede on a cold key with and without a "
+    "guard; the async cache API.",
+    params={
+        "work_ms": Param(200, 20, 1000, "how long the slow computation takes"),
+        "clients": Param(10, 2, 50, "requests arriving together on a cold key"),
+    },
+    compare=False,
+)
 
 
 def fresh_key(name: str) -> str:
@@ -23,7 +37,7 @@ def slow_report(work_ms: int) -> dict:
     return {"computed_at": time.time()}
 
 
-@variant("caching", "uncached")
+@caching.variant("uncached", title="no cache")
 def without_cache(request, params, trace):
     for attempt in (1, 2):
         with trace.span(f"request {attempt}: compute", "cpu"):
@@ -31,7 +45,7 @@ def without_cache(request, params, trace):
     return {"computed": 2}
 
 
-@variant("caching", "per-view")
+@caching.variant("per-view", title="cache_page")
 def with_cache_page(request, params, trace):
     @cache_page(60, key_prefix=fresh_key("page"))
     def report_view(request):
@@ -45,7 +59,7 @@ def with_cache_page(request, params, trace):
     return {"cache_control": response.get("Cache-Control", "")}
 
 
-@variant("caching", "get-or-set")
+@caching.variant("get-or-set", title="cache.get_or_set")
 def with_get_or_set(request, params, trace):
     key, computed = fresh_key("report"), []
 
@@ -63,14 +77,14 @@ def author_books_key(author_id: int) -> str:
     return f"playground:author-books:{author_id}"
 
 
-@receiver(post_save, sender=Book)
-@receiver(post_delete, sender=Book)
+@receiver(post_save, sender=CachedBook)
+@receiver(post_delete, sender=CachedBook)
 def forget_author_books(sender, instance, **kwargs):
     # A book changed: the cached count for its author is wrong now.
     cache.delete(author_books_key(instance.author_id))
 
 
-@variant("caching", "invalidate")
+@caching.variant("invalidate", title="invalidate on save")
 def invalidate_on_save(request, params, trace):
     author_id = Book.objects.values_list("author_id", flat=True).first()
     key, counts = author_books_key(author_id), []
@@ -83,7 +97,7 @@ def invalidate_on_save(request, params, trace):
     counts.append(cache.get_or_set(key, count_books, 60))
     counts.append(cache.get_or_set(key, count_books, 60))  # a hit: no span
     with trace.span("save a new book (post_save deletes the key)", "db"):
-        book = Book.objects.create(
+        book = CachedBook.objects.create(
             title="Fresh", author_id=author_id, year=2025, pages=10, is_demo_scratch=True
         )
     try:
@@ -121,11 +135,11 @@ async def cold_key_requests(params, trace, *, guarded: bool) -> dict:
     return {"requests": params["clients"], "backend_hits": backend_hits}
 
 
-@variant("caching", "stampede")
+@caching.variant("stampede", title="cold key, no guard")
 async def stampede(request, params, trace):
     return await cold_key_requests(params, trace, guarded=False)
 
 
-@variant("caching", "guarded")
+@caching.variant("guarded", title="cold key, cache.add guard")
 async def stampede_guarded(request, params, trace):
     return await cold_key_requests(params, trace, guarded=True)

@@ -10,7 +10,16 @@ from django.conf import settings
 
 from .. import tasks
 from ..cpu_work import burn, burn_and_say_where
-from ..runner import variant
+from ..registry import Demo, Param
+
+cpu_bound = Demo(
+    id="cpu-bound",
+    order=60,
+    title="CPU-bound work",
+    description="The same CPU work inline in an async view, in a thread, and in a "
+    "process pool, while a probe measures the event loop.",
+    params={"work_ms": Param(250, 20, 1000, "roughly how much CPU time the work takes")},
+)
 
 _pool: ProcessPoolExecutor | None = None
 _pool_lock = threading.Lock()
@@ -34,7 +43,7 @@ def work_cost(params) -> float:
     return params["work_ms"]
 
 
-@variant("cpu-bound", "inline", blocks_loop=work_cost)
+@cpu_bound.variant("inline", title="inline in the async view (wrong)", blocks_loop=work_cost)
 async def cpu_inline(request, params, trace):
     # Wrong: the loop can't switch tasks in the middle of Python bytecode, so
     # every other request on this process waits for the whole computation.
@@ -42,7 +51,7 @@ async def cpu_inline(request, params, trace):
         burn(params["work_ms"])
 
 
-@variant("cpu-bound", "thread")
+@cpu_bound.variant("thread", title="sync_to_async(thread_sensitive=False)")
 async def cpu_in_thread(request, params, trace):
     # The loop stays responsive, but the thread still holds the GIL while it
     # computes, so other Python code on this process runs slower meanwhile.
@@ -61,14 +70,14 @@ async def in_process_pool(trace, work_ms: float, label: str):
     return span
 
 
-@variant("cpu-bound", "process")
+@cpu_bound.variant("process", title="ProcessPoolExecutor")
 async def cpu_in_process(request, params, trace):
     # Another process has its own interpreter and GIL: the loop and the other
     # requests on this process carry on at full speed.
     await in_process_pool(trace, params["work_ms"], "burn() in a worker process")
 
 
-@variant("cpu-bound", "celery")
+@cpu_bound.variant("celery", title="a Celery task (process pool without a broker)")
 async def cpu_on_celery(request, params, trace):
     # A task queue moves the work off this machine's web processes altogether.
     if not settings.CELERY_BROKER_URL:

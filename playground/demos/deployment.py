@@ -9,7 +9,17 @@ from django.conf import settings
 from django.core import checks
 from django.db import connection
 
-from ..runner import variant
+from ..registry import Demo
+
+deployment = Demo(
+    id="deployment",
+    order=130,
+    title="This server's own deployment",
+    description="Which ASGI server, how many workers, which database and cache this "
+    "site runs with right now, and what check --deploy says about it.",
+    params={},
+    compare=False,
+)
 
 SERVERS = [("uvicorn", "Uvicorn"), ("granian", "Granian"), ("daphne.server", "Daphne")]
 
@@ -38,7 +48,7 @@ def deploy_check_messages() -> list[dict]:
     ]
 
 
-@variant("deployment", "live")
+@deployment.variant("live", title="the running configuration")
 def running_configuration(request, params, trace):
     with trace.span("manage.py check --deploy", "cpu"):
         findings = deploy_check_messages()

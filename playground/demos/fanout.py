@@ -6,7 +6,24 @@ import logging
 from asgiref.sync import async_to_sync
 
 from ..clients import UpstreamError, Upstreams, fetch_json, fetch_json_blocking, service_for
-from ..runner import variant
+from ..registry import UPSTREAM_PARAMS, Demo, Param
+
+fanout = Demo(
+    id="fanout",
+    order=10,
+    title="Fan-out to upstream APIs",
+    description="Call several slow upstream APIs: one after another, or all at once.",
+    params={"calls": Param(3, 1, 50, "how many upstream calls"), **UPSTREAM_PARAMS},
+)
+
+
+async_to_sync_demo = Demo(
+    id="async-to-sync",
+    order=40,
+    title="async_to_sync from a sync view",
+    description="A sync view runs the async fan-out through async_to_sync.",
+    params={"calls": Param(3, 1, 50, "how many upstream calls"), **UPSTREAM_PARAMS},
+)
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +55,7 @@ def outcome(results) -> dict:
     return summary
 
 
-@variant("fanout", "async")
+@fanout.variant("async", title="async view + asyncio.gather")
 async def fanout_async(request, params, trace):
     urls = upstream_urls(request, params)
     # All calls start now; the view waits about as long as the slowest one.
@@ -51,7 +68,20 @@ async def fanout_async(request, params, trace):
     return outcome(results)
 
 
-@variant("fanout", "taskgroup")
+@fanout.variant("sync", title="sync view, one call after another")
+def fanout_sync(request, params, trace):
+    # A blocking client: each call waits for the previous one to finish.
+    results = []
+    for i, url in enumerate(upstream_urls(request, params)):
+        try:
+            with trace.span(f"GET {service_for(i)}", "http"):
+                results.append(fetch_json_blocking(url))
+        except UpstreamError as exc:
+            results.append(exc)
+    return outcome(results)
+
+
+@fanout.variant("taskgroup", title="async view + asyncio.TaskGroup")
 async def fanout_taskgroup(request, params, trace):
     urls = upstream_urls(request, params)
     failures = []
@@ -70,20 +100,7 @@ async def fanout_taskgroup(request, params, trace):
     return {"ok": len(urls), "failed": 0}
 
 
-@variant("fanout", "sync")
-def fanout_sync(request, params, trace):
-    # A blocking client: each call waits for the previous one to finish.
-    results = []
-    for i, url in enumerate(upstream_urls(request, params)):
-        try:
-            with trace.span(f"GET {service_for(i)}", "http"):
-                results.append(fetch_json_blocking(url))
-        except UpstreamError as exc:
-            results.append(exc)
-    return outcome(results)
-
-
-@variant("async-to-sync", "async-to-sync")
+@async_to_sync_demo.variant("async-to-sync", title="sync view + async_to_sync(gather)")
 def gather_from_sync_view(request, params, trace):
     # A sync view (running in a worker thread) borrows the event loop for one
     # asyncio.gather, then gets the results back as ordinary values.
@@ -100,4 +117,4 @@ def gather_from_sync_view(request, params, trace):
     return outcome(results)
 
 
-variant("async-to-sync", "sync")(fanout_sync)
+async_to_sync_demo.variant("sync", title="sync view, one call after another")(fanout_sync)

@@ -12,7 +12,21 @@ from asgiref.sync import sync_to_async
 from django.db import DatabaseError, connection, transaction
 
 from ..models import Account
-from ..runner import variant
+from ..registry import Demo, Param
+
+locking = Demo(
+    id="locking",
+    order=90,
+    title="select_for_update and lost updates",
+    description="Two concurrent withdrawals from one account, each on its own thread "
+    "and database connection: without a lock, with select_for_update(), nowait and "
+    "skip_locked.",
+    params={
+        "amount": Param(30, 1, 100, "each withdrawal, from a balance of 100"),
+        "hold_ms": Param(200, 0, 1000, "how long each transaction holds the row"),
+    },
+    compare=False,
+)
 
 START_BALANCE = 100
 SQLITE_NOTE = (
@@ -81,21 +95,21 @@ async def run_withdrawals(params, trace, mode: str) -> dict:
         await account.adelete()
 
 
-@variant("locking", "no-lock")
+@locking.variant("no-lock", title="read, then write (no lock)")
 async def lost_update(request, params, trace):
     return await run_withdrawals(params, trace, "no-lock")
 
 
-@variant("locking", "select-for-update")
+@locking.variant("select-for-update", title="select_for_update() in atomic()")
 async def locked_update(request, params, trace):
     return await run_withdrawals(params, trace, "select-for-update")
 
 
-@variant("locking", "nowait")
+@locking.variant("nowait", title="select_for_update(nowait=True)")
 async def locked_nowait(request, params, trace):
     return await run_withdrawals(params, trace, "nowait")
 
 
-@variant("locking", "skip-locked")
+@locking.variant("skip-locked", title="select_for_update(skip_locked=True)")
 async def locked_skip(request, params, trace):
     return await run_withdrawals(params, trace, "skip-locked")

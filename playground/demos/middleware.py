@@ -10,8 +10,20 @@ from contextvars import ContextVar
 from django.http import HttpResponse
 from django.utils.deprecation import MiddlewareMixin
 
-from ..runner import variant
+from ..registry import Demo, Param
 from ..tracing import current_trace
+
+middleware_demo = Demo(
+    id="middleware",
+    order=80,
+    title="What middleware costs in an async stack",
+    description="Run a request through a stack of middleware around an async view: "
+    "native async middleware, or MiddlewareMixin hooks that each hop to a thread.",
+    params={
+        "layers": Param(4, 1, 10, "how many middleware in the stack"),
+        "requests": Param(100, 1, 500, "how many requests to push through it"),
+    },
+)
 
 # Spans for the first request through the stack only; the rest are timed in bulk.
 trace_layers: ContextVar[bool] = ContextVar("trace_layers", default=False)
@@ -86,13 +98,13 @@ async def push_requests(stack, request, params, trace) -> dict:
     return {"per_request_us": round(per_request, 1), "layers": params["layers"]}
 
 
-@variant("middleware", "native")
+@middleware_demo.variant("native", title="async def middleware (no thread hops)")
 async def through_native_stack(request, params, trace):
     stack = build_stack(NativeAsyncMiddleware, params["layers"])
     return await push_requests(stack, request, params, trace)
 
 
-@variant("middleware", "mixin")
+@middleware_demo.variant("mixin", title="MiddlewareMixin hooks (sync_to_async per hook)")
 async def through_mixin_stack(request, params, trace):
     stack = build_stack(HookMiddleware, params["layers"])
     return await push_requests(stack, request, params, trace)

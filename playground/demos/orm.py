@@ -5,10 +5,20 @@ import asyncio
 from django.core.exceptions import SynchronousOnlyOperation
 
 from ..models import Author, Book
-from ..runner import variant
+from ..registry import Demo, Param
+
+async_orm = Demo(
+    id="async-orm",
+    order=50,
+    title="The async ORM",
+    description="aget, acreate, acount, aexists, afirst, async for, aiterator, asave and "
+    "adelete, each query with the thread it ran on.",
+    params={"rows": Param(20, 1, 200, "how many rows to read")},
+    compare=False,
+)
 
 
-@variant("async-orm", "async")
+@async_orm.variant("async", title="async view, async ORM")
 async def orm_async(request, params, trace):
     books = Book.objects.filter(is_demo_scratch=False)
     with trace.span("acount()", "db"):
@@ -44,7 +54,7 @@ async def orm_async(request, params, trace):
     return {"rows": len(titles), "total_books": total, "pages_read": pages}
 
 
-@variant("async-orm", "sync")
+@async_orm.variant("sync", title="sync view, sync ORM")
 def orm_sync(request, params, trace):
     books = Book.objects.filter(is_demo_scratch=False)
     with trace.span("count()", "db"):
@@ -77,7 +87,7 @@ def orm_sync(request, params, trace):
     return {"rows": len(titles), "total_books": total, "pages_read": pages}
 
 
-@variant("async-orm", "wrong-way")
+@async_orm.variant("wrong-way", title="async view, sync ORM (wrong)")
 async def orm_wrong_way(request, params, trace):
     errors = []
     try:
@@ -94,7 +104,7 @@ async def orm_wrong_way(request, params, trace):
     return {"error": errors[0] if errors else "", "errors": errors}
 
 
-@variant("async-orm", "gather")
+@async_orm.variant("gather", title="asyncio.gather over async ORM calls")
 async def orm_gather(request, params, trace):
     authors = [a async for a in Author.objects.order_by("id")[:5]]
 

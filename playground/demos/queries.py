@@ -4,7 +4,18 @@ from django.db import connection
 from django.db.models import Count
 
 from ..models import Author, Book
-from ..runner import variant
+from ..registry import Demo, Param
+
+queries = Demo(
+    id="queries",
+    order=100,
+    title="N+1 queries and how to fix them",
+    description="The same book list done naively and with select_related, "
+    "prefetch_related, only() and an annotation; every query shown; explain() with "
+    "and without an index.",
+    params={"rows": Param(20, 1, 100, "how many books (or authors) to list")},
+    compare=False,
+)
 
 
 def summary(trace) -> dict:
@@ -14,7 +25,7 @@ def summary(trace) -> dict:
     }
 
 
-@variant("queries", "naive")
+@queries.variant("naive", title="naive loop (N+1)")
 def books_naive(request, params, trace):
     with trace.span("Book.objects.all()[:rows]", "db"):
         books = list(Book.objects.filter(is_demo_scratch=False)[: params["rows"]])
@@ -26,7 +37,7 @@ def books_naive(request, params, trace):
     return {"rows": len(lines), **summary(trace)}
 
 
-@variant("queries", "select-related")
+@queries.variant("select-related", title="select_related() + only()")
 def books_select_related(request, params, trace):
     with trace.span("select_related('author').only(...)", "db"):
         # One JOIN instead of N lookups, and only the columns the page shows.
@@ -36,7 +47,7 @@ def books_select_related(request, params, trace):
     return {"rows": len(lines), **summary(trace)}
 
 
-@variant("queries", "prefetch-related")
+@queries.variant("prefetch-related", title="prefetch_related()")
 def authors_prefetch_related(request, params, trace):
     with trace.span("prefetch_related('books')", "db"):
         # Two queries whatever the number of authors: authors, then all their books.
@@ -45,7 +56,7 @@ def authors_prefetch_related(request, params, trace):
     return {"rows": len(lines), **summary(trace)}
 
 
-@variant("queries", "annotate")
+@queries.variant("annotate", title="annotate(Count)")
 def authors_annotate(request, params, trace):
     with trace.span("annotate(n=Count('books'))", "db"):
         # The database counts; Python receives one number per author.
@@ -54,7 +65,7 @@ def authors_annotate(request, params, trace):
     return {"rows": len(lines), **summary(trace)}
 
 
-@variant("queries", "explain")
+@queries.variant("explain", title="explain(): indexed vs not")
 def explain_plans(request, params, trace):
     with trace.span("filter(pages__gt=500).explain()", "db"):
         unindexed = Book.objects.filter(pages__gt=500).explain()

@@ -12,7 +12,19 @@ import time
 from django.core.cache import cache
 from django.http import JsonResponse, StreamingHttpResponse
 
-from ..runner import variant
+from ..registry import Demo, Param
+
+streaming = Demo(
+    id="streaming",
+    order=70,
+    title="Streaming and cancellation",
+    description="A StreamingHttpResponse over an async generator vs a sync one under "
+    "ASGI, and what the view sees when the client goes away.",
+    params={
+        "events": Param(5, 1, 30, "how many events"),
+        "interval_ms": Param(300, 20, 1000, "time between events"),
+    },
+)
 
 RUN_ID = re.compile(r"^[A-Za-z0-9-]{8,40}$")
 RECORD_SECONDS = 600
@@ -24,7 +36,7 @@ def record_key(run: str) -> str:
 
 def run_id(request) -> str | None:
     run = request.GET.get("run", "")
-    return run if RUN_ID.match(run) else None
+    return run if RUN_ID.fullmatch(run) else None
 
 
 def line(**data) -> bytes:
@@ -43,7 +55,7 @@ def bad_run() -> JsonResponse:
     return JsonResponse({"error": "run must be 8 to 40 letters, digits or hyphens"}, status=400)
 
 
-@variant("streaming", "async", streams=True)
+@streaming.variant("async", title="async generator (streams)", streams=True)
 async def stream_async(request, params, trace):
     run = run_id(request)
     if run is None:
@@ -76,7 +88,7 @@ async def stream_async(request, params, trace):
     return stream_response(events(), run)
 
 
-@variant("streaming", "sync", streams=True)
+@streaming.variant("sync", title="sync generator (buffered under ASGI)", streams=True)
 def stream_sync(request, params, trace):
     run = run_id(request)
     if run is None:

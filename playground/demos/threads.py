@@ -6,7 +6,19 @@ import time
 
 from asgiref.sync import sync_to_async
 
-from ..runner import variant
+from ..registry import Demo, Param
+
+sync_to_async_demo = Demo(
+    id="sync-to-async",
+    order=30,
+    title="sync_to_async and thread_sensitive",
+    description="Run blocking calls from an async view through sync_to_async, on the "
+    "request's one thread or on the executor's pool.",
+    params={
+        "calls": Param(5, 1, 20, "how many blocking calls, gathered"),
+        "sleep_ms": Param(200, 10, 1000, "how long each call blocks"),
+    },
+)
 
 
 def blocking_call(trace, index: int, seconds: float) -> str:
@@ -16,7 +28,7 @@ def blocking_call(trace, index: int, seconds: float) -> str:
     return threading.current_thread().name
 
 
-@variant("sync-to-async", "thread-sensitive")
+@sync_to_async_demo.variant("thread-sensitive", title="sync_to_async(thread_sensitive=True)")
 async def on_request_thread(request, params, trace):
     # thread_sensitive=True (the default): every call runs on this request's
     # one sync thread, so gathered calls still run one at a time.
@@ -25,7 +37,7 @@ async def on_request_thread(request, params, trace):
     await asyncio.gather(*(call(trace, i, seconds) for i in range(params["calls"])))
 
 
-@variant("sync-to-async", "executor")
+@sync_to_async_demo.variant("executor", title="sync_to_async(thread_sensitive=False)")
 async def on_executor_pool(request, params, trace):
     # thread_sensitive=False: calls go to the event loop's default executor,
     # a shared pool of threads, so gathered calls overlap.

@@ -7,7 +7,17 @@ from django.core.exceptions import SynchronousOnlyOperation
 from django.db import transaction
 
 from ..models import Account
-from ..runner import variant
+from ..registry import Demo, Param
+
+transactions = Demo(
+    id="transactions",
+    order=110,
+    title="Transactions: atomic, savepoints, on_commit",
+    description="atomic() rolling back on an error, a nested atomic() as a savepoint, "
+    "on_commit callbacks, and what async code has to do instead.",
+    params={"rows": Param(3, 1, 20, "rows each transaction writes")},
+    compare=False,
+)
 
 
 class Refused(Exception):
@@ -18,7 +28,7 @@ def tag() -> str:
     return f"tx-{uuid.uuid4().hex[:12]}"
 
 
-@variant("transactions", "rollback")
+@transactions.variant("rollback", title="atomic() rolls back on error")
 def atomic_rollback(request, params, trace):
     owner = tag()
     try:
@@ -33,7 +43,7 @@ def atomic_rollback(request, params, trace):
     return {"rows_written": params["rows"], "rows_after_rollback": left}
 
 
-@variant("transactions", "savepoint")
+@transactions.variant("savepoint", title="nested atomic() = savepoint")
 def nested_savepoint(request, params, trace):
     owner = tag()
     try:
@@ -55,7 +65,7 @@ def nested_savepoint(request, params, trace):
     return {"committed_balances": kept, "inner_rows_rolled_back": params["rows"]}
 
 
-@variant("transactions", "on-commit")
+@transactions.variant("on-commit", title="on_commit after commit, not after rollback")
 def on_commit_callbacks(request, params, trace):
     owner, ran = tag(), []
     try:
@@ -86,7 +96,7 @@ def transfer(owner: str) -> int:
         return Account.objects.filter(owner=owner).count()
 
 
-@variant("transactions", "async-view")
+@transactions.variant("async-view", title="transactions from an async view")
 async def transaction_from_async(request, params, trace):
     owner, errors = tag(), []
     try:

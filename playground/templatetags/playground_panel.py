@@ -4,7 +4,6 @@ from django import template
 from django.conf import settings
 
 from playground.registry import get_demo
-from playground.runner import VARIANTS
 
 register = template.Library()
 
@@ -27,25 +26,17 @@ def demo_panel(demo_id: str, values: dict) -> dict:
         }
         for name, param in demo.params.items()
     ]
-    # A variant in the registry but not (yet) written has no view: its run answers 404, which
-    # the panel shows; the page itself must still render.
-    registered = [VARIANTS.get((demo_id, name)) for name in demo.variants]
     variants = [
-        {
-            "name": name,
-            "title": demo.variant_title(name),
-            "blocks_loop": bool(found and found.blocks_loop),
-        }
-        for name, found in zip(demo.variants, registered, strict=True)
+        {"name": name, "title": variant.title, "blocks_loop": bool(variant.blocks_loop)}
+        for name, variant in demo.variants.items()
     ]
-    streams = any(found and found.streams for found in registered)
     return {
         "demo": demo,
         "params": params,
         "variants": variants,
         # A probe only tells a story where some variant stalls the event loop.
         "probe": any(variant["blocks_loop"] for variant in variants),
-        "streams": streams,
+        "streams": demo.streams,
         "load_max": settings.PLAYGROUND_LOAD_MAX_CONCURRENCY,
         "load_default": min(50, settings.PLAYGROUND_LOAD_MAX_CONCURRENCY),
     }

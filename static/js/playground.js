@@ -13,11 +13,6 @@
   // A probe slower than this means the event loop was busy with something else.
   const PROBE_SLOW_MS = 50;
   const LAG_BAD_MS = 50;
-  // Every trace has these; anything else a variant returns is its own result, shown as such.
-  const TRACE_KEYS = new Set([
-    "demo", "variant", "title", "params", "total_ms", "spans", "sql",
-    "loop_lag_ms", "loop_lag_samples", "threads", "probe", "browser_ms",
-  ]);
 
   // --- Small helpers
 
@@ -737,8 +732,9 @@
         el("span", { class: "wf-title", text: variant.title }),
         el("span", { class: "wf-facts" }, facts),
       ]);
-      if (result && result.error) {
-        return el("div", {}, [head, el("p", { class: "wf-result-error", text: "⚠ " + result.error })]);
+      const failure = result && result.result && result.result.error;
+      if (failure) {
+        return el("div", {}, [head, el("p", { class: "wf-result-error", text: "⚠ " + failure })]);
       }
       return head;
     }
@@ -994,11 +990,11 @@
 
     // Whatever else the variant returned, generically: demos return counts, flags, lists of
     // findings, small dicts.
-    extras(result) {
+    extras(trace) {
       const items = [];
+      const result = trace.result || {};
       const errors = Array.isArray(result.errors) ? result.errors.map(String) : [];
       for (const [key, value] of Object.entries(result)) {
-        if (TRACE_KEYS.has(key)) continue;
         if (key === "error" && (!value || errors.includes(String(value)))) continue;
         const bad = key === "error" || key === "errors" || (key === "failed" && value > 0);
         items.push(el("div", { class: "demo-extra" + (bad ? " is-bad" : "") }, [

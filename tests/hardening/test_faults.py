@@ -14,6 +14,8 @@ import pytest
 from tests.playground.http import get
 from tests.servers import RunningServer, free_port, start_daphne
 
+pytestmark = pytest.mark.server
+
 FAULTS = {
     "hang": "timed out after 1 s",
     "refused": "could not connect: connection refused",
@@ -44,11 +46,11 @@ def test_upstream_faults_are_reported_not_crashed(faulty):
         reply = get(f"{server.url}/playground/api/fanout/{variant}?calls=2&latency_ms=10")
         assert reply.status == 200
         body = reply.json()
-        assert body["failed"] == 2
-        assert body["error"] == f"2 of 2 upstream calls failed: {FAULTS[fault]}"
+        assert body["result"]["failed"] == 2
+        assert body["result"]["error"] == f"2 of 2 upstream calls failed: {FAULTS[fault]}"
         assert all(not span["ok"] and span["detail"] for span in body["spans"])
     grouped = get(f"{server.url}/playground/api/fanout/taskgroup?calls=2&latency_ms=10").json()
-    assert FAULTS[fault] in grouped["error"]
+    assert FAULTS[fault] in grouped["result"]["error"]
     lines = [line for line in warnings_in(server, before) if "fan-out:" in line]
     assert len(lines) == 3  # one line per run
     assert get(server.url + "/lessons/async-views/").status == 200

@@ -9,7 +9,7 @@ import pytest
 from bench.hardening import flood, many_runs, rss_mb
 from tests.servers import RunningServer, start_daphne
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.server]
 
 
 @pytest.fixture(scope="module")

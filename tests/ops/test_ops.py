@@ -65,13 +65,13 @@ def test_health_reports_database_and_cache():
 
 
 class GoneCache:
-    async def aset(self, *args, **kwargs):
+    def set(self, *args, **kwargs):
         raise ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
 
 @pytest.mark.django_db
 def test_health_names_a_failing_cache(monkeypatch):
-    monkeypatch.setattr("ops.views.cache", GoneCache())
+    monkeypatch.setattr("ops.services.cache", GoneCache())
     response = Client(HTTP_HOST="127.0.0.1").get("/healthz")
     assert response.status_code == 503
     body = response.json()

@@ -14,6 +14,7 @@ from tests.servers import RunningServer, launch_uvicorn, start_uvicorn
 
 pytestmark = [
     pytest.mark.database,
+    pytest.mark.server,
     pytest.mark.skipif(
         not os.environ.get("DATABASE_URL", "").startswith("postgres")
         or not os.environ.get("REDIS_URL"),

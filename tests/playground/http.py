@@ -20,6 +20,10 @@ class Reply:
     def json(self) -> dict:
         return json.loads(self.body)
 
+    @property
+    def text(self) -> str:
+        return self.body.decode()
+
 
 def get(url: str, headers: dict[str, str] | None = None, timeout: float = 30) -> Reply:
     request = urllib.request.Request(url, headers=headers or {})

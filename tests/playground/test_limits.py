@@ -9,6 +9,8 @@ import pytest
 from tests.playground.http import aget, get
 from tests.servers import RunningServer, start_daphne
 
+pytestmark = pytest.mark.server
+
 
 @pytest.fixture(scope="module")
 def strict_server(tmp_path_factory) -> Iterator[RunningServer]:

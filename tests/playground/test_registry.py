@@ -1,16 +1,45 @@
 import math
+from inspect import iscoroutinefunction
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
+from django.urls import resolve
 
-from playground.registry import DEMOS, Param, ParamError
-from playground.runner import VARIANTS, server_timing
+from playground.gate import is_guarded_path
+from playground.registry import DEMOS, Demo, Param, ParamError, get_variant
+from playground.runner import server_timing
 from playground.source import variant_source
 from playground.tracing import Trace
 
 
-def test_every_declared_variant_is_a_view_and_nothing_else_is():
-    declared = {(demo.id, name) for demo in DEMOS.values() for name in demo.variants}
-    assert declared == set(VARIANTS)
+@pytest.mark.parametrize(
+    "variant",
+    [variant for demo in DEMOS.values() for variant in demo.variants.values()],
+    ids=lambda variant: f"{variant.demo.id}/{variant.name}",
+)
+def test_every_variant_is_a_gated_view_of_its_own_kind(variant):
+    path = f"/playground/api/{variant.demo.id}/{variant.name}"
+    view = resolve(path).func
+    # An async def variant is served by an async view, a def variant by a sync one.
+    assert iscoroutinefunction(view) == iscoroutinefunction(variant.func)
+    assert is_guarded_path(path)
+    assert is_guarded_path(path + "/load")
+
+
+def test_pages_and_reads_are_not_gated():
+    for path in ("/", "/playground/api/probe", "/playground/api/demos", "/playground/"):
+        assert not is_guarded_path(path)
+    assert not is_guarded_path("/playground/api/fanout/source")
+    assert not is_guarded_path("/playground/api/fanout/no-such-variant")
+
+
+def test_a_demo_id_or_variant_name_is_declared_once():
+    with pytest.raises(ImproperlyConfigured, match="two demos"):
+        Demo(id="fanout", title="again", description="", params={})
+    fanout = DEMOS["fanout"]
+    with pytest.raises(ImproperlyConfigured, match="two variants"):
+        fanout.variant("async", title="again")(lambda request, params, trace: None)
+    assert get_variant("fanout", "async").title == "async view + asyncio.gather"
 
 
 @pytest.mark.parametrize(
@@ -41,8 +70,8 @@ def test_demo_parse_fills_defaults_and_names_unknown_keys():
 
 
 def test_source_is_the_running_function():
-    source = variant_source("fanout", "async")
-    assert source["code"].startswith('@variant("fanout", "async")')
+    source = variant_source(get_variant("fanout", "async"))
+    assert source["code"].startswith('@fanout.variant("async"')
     assert "asyncio.gather" in source["code"]
     assert source["file"] == "playground/demos/fanout.py"
     assert 'class="highlight"' in source["html"]
@@ -52,6 +81,7 @@ def test_server_timing_header_format():
     trace = Trace()
     with trace.span('GET "quoted"', "http"):
         pass
-    header = server_timing(12.345, trace)
+    trace.ended_ms = 12.345
+    header = server_timing(trace)
     assert header.startswith("total;dur=12.3, s0;desc=")
     assert '\\"quoted\\"' in header

@@ -102,11 +102,11 @@ def test_export_then_import_restores_progress():
     record_read(source, "async-orm")
     data = export(source)
     target = Learner.objects.create()
-    counts = import_into(target, data, LESSONS)
+    counts = import_into(target, data)
     assert counts == {"progress": 2, "reviews": 1, "demo_runs": 0}
     assert export(target)["progress"] == data["progress"]
     # Importing the same file again adds no review twice.
-    import_into(target, export(source), LESSONS)
+    import_into(target, export(source))
     assert Review.objects.filter(learner=target).count() == 1
 
 
@@ -141,6 +141,6 @@ def test_export_then_import_restores_progress():
 def test_bad_imports_change_nothing(data, message):
     learner = Learner.objects.create()
     with pytest.raises(BadImport, match=message):
-        import_into(learner, data, LESSONS)
+        import_into(learner, data)
     assert Learner.objects.count() == 1
     assert Progress.objects.count() == Review.objects.count() == 0

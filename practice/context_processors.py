@@ -1,0 +1,48 @@
+"""What the lesson pages show of a learner's progress, computed only if a page uses it."""
+
+from collections.abc import Iterator, Mapping
+
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.utils.functional import SimpleLazyObject, cached_property
+from django.utils.safestring import SafeString
+
+from . import progress
+from .learners import current_learner
+
+
+class Badges(Mapping):
+    """Lesson slug -> the learner's badge for it (read, practised, due, mastered), as HTML."""
+
+    def __init__(self, request: HttpRequest) -> None:
+        self.request = request
+
+    @cached_property
+    def states(self) -> dict[str, dict]:
+        return progress.lesson_states(current_learner(self.request))
+
+    def __getitem__(self, slug: str) -> SafeString:
+        state = self.states.get(slug)
+        if not state:
+            raise KeyError(slug)
+        return render_to_string("practice/_badge.html", {"state": state})
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.states)
+
+    def __len__(self) -> int:
+        return len(self.states)
+
+
+def summary_line(request: HttpRequest) -> SafeString:
+    summary = progress.summary(current_learner(request))
+    if not (summary["reviews"] or summary["read"]):
+        return SafeString("")
+    return render_to_string("practice/_summary_line.html", {"summary": summary})
+
+
+def learner_progress(request: HttpRequest) -> dict:
+    return {
+        "progress_badges": Badges(request),
+        "progress_summary": SimpleLazyObject(lambda: summary_line(request)),
+    }

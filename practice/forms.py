@@ -1,0 +1,259 @@
+"""One form per JSON body the practice API and the progress import accept.
+
+A JSON body is parsed once (`read_json`) and each object in it is validated by a Django form
+whose fields are strict about types: a list where text belongs, a string where a number
+belongs, a date in year 1 or NaN in a card is a clear error naming the field, never a 500.
+"""
+
+import json
+import math
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.dateparse import parse_datetime
+
+from lessons.catalog import get_catalog
+from playground.registry import ParamError, get_demo
+
+from . import scheduling
+
+MAX_ANSWER = 5000
+MAX_POINTS = 8  # a lesson lists at most 8 key points
+MAX_REVIEW_MS = 86_400_000
+EARLIEST = datetime(2020, 1, 1, tzinfo=UTC)
+LATEST_YEAR = 2100
+
+
+class BadBody(ValueError):
+    """A request body that is not the JSON this endpoint takes; the message says why."""
+
+
+def read_json(raw: bytes | str) -> Any:
+    """Parse JSON, refusing NaN and Infinity (not JSON) and nesting too deep to parse."""
+
+    def no_constants(name: str) -> None:
+        raise BadBody(f"{name} is not a JSON number")
+
+    try:
+        return json.loads(raw or b"{}", parse_constant=no_constants)
+    except RecursionError:
+        raise BadBody("the JSON is nested too deeply") from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        if isinstance(exc, BadBody):
+            raise
+        raise BadBody("the request body must be JSON") from None
+
+
+def read_object(raw: bytes | str) -> dict:
+    data = read_json(raw)
+    if not isinstance(data, dict):
+        raise BadBody("the request body must be a JSON object")
+    return data
+
+
+# --- Strict fields: JSON values arrive typed, and the type is part of what is checked.
+
+
+MESSAGES = {
+    "required": "is required",
+    "max_length": "must be at most %(limit_value)d characters",
+    "min_value": "must be at least %(limit_value)s",
+    "max_value": "must be at most %(limit_value)s",
+}
+
+
+class TextField(forms.CharField):
+    default_error_messages = MESSAGES
+
+    def to_python(self, value):
+        if value not in self.empty_values and not isinstance(value, str):
+            raise ValidationError("must be text", code="type")
+        return super().to_python(value)
+
+
+class WholeNumberField(forms.IntegerField):
+    default_error_messages = MESSAGES
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValidationError("must be a whole number", code="type")
+        return value
+
+
+class NumberField(forms.FloatField):
+    default_error_messages = MESSAGES
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValidationError("must be a number", code="type")
+        if not math.isfinite(value):
+            raise ValidationError("must be a finite number", code="type")
+        return float(value)
+
+
+class MomentField(forms.Field):
+    """An ISO 8601 date and time with its timezone, in a sane range."""
+
+    default_error_messages = MESSAGES
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        moment = parse_datetime(value) if isinstance(value, str) else None
+        if moment is None or moment.tzinfo is None:
+            raise ValidationError(f"must be a date and time with a timezone, not {value!r}")
+        if moment < EARLIEST or moment.year > LATEST_YEAR:
+            raise ValidationError(f"must lie between 2020 and {LATEST_YEAR}, not {value!r}")
+        return moment
+
+
+class ObjectField(forms.Field):
+    default_error_messages = MESSAGES
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return {}
+        if not isinstance(value, dict):
+            raise ValidationError("must be an object", code="type")
+        return value
+
+
+class PointsField(forms.Field):
+    """The key points a learner ticked: a short list of indexes."""
+
+    def to_python(self, value):
+        if value is None:
+            return []
+        if not isinstance(value, list) or len(value) > MAX_POINTS:
+            raise ValidationError(f"must be a list of at most {MAX_POINTS} numbers")
+        if any(isinstance(p, bool) or not isinstance(p, int) for p in value):
+            raise ValidationError(f"must be a list of at most {MAX_POINTS} numbers")
+        if any(not 0 <= p < MAX_POINTS for p in value):
+            raise ValidationError(f"must hold numbers from 0 to {MAX_POINTS - 1}")
+        return sorted(set(value))
+
+
+class RatingField(WholeNumberField):
+    def to_python(self, value):
+        try:
+            rating = super().to_python(value)
+        except ValidationError:
+            rating = 0
+        if rating is not None and rating not in scheduling.RATINGS:
+            raise ValidationError("must be 1 (Again), 2 (Hard), 3 (Good) or 4 (Easy)")
+        return rating
+
+    def validate(self, value):
+        if value is None and self.required:
+            raise ValidationError("must be 1 (Again), 2 (Hard), 3 (Good) or 4 (Easy)")
+
+
+class IdField(forms.UUIDField):
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if not isinstance(value, str):
+            raise ValidationError("must be a UUID chosen by the page")
+        try:
+            return uuid.UUID(value)
+        except ValueError:
+            raise ValidationError("must be a UUID chosen by the page") from None
+
+
+# --- Forms
+
+
+class JSONForm(forms.Form):
+    """A form over one JSON object; `problem()` says what is wrong with it in one line."""
+
+    def __init__(self, data: dict, **kwargs) -> None:
+        super().__init__(data=data, **kwargs)
+
+    def problem(self) -> str:
+        """Every field's first error, as one line: 'rating must be ...; answer is required'."""
+        return "; ".join(
+            errors[0] if field == "__all__" else f"{field} {errors[0]}"
+            for field, errors in self.errors.items()
+        )
+
+
+class LessonForm(JSONForm):
+    lesson = TextField(max_length=100)
+
+    def clean_lesson(self) -> str:
+        slug = self.cleaned_data["lesson"]
+        if slug not in get_catalog().lessons:
+            raise ValidationError(f"{slug!r} is not a lesson here", code="unknown_lesson")
+        return slug
+
+    def unknown_lesson(self) -> bool:
+        errors = self.errors.as_data().get("lesson", [])
+        return any(error.code == "unknown_lesson" for error in errors)
+
+
+class ReviewForm(LessonForm):
+    rating = RatingField()
+    review_id = IdField()
+    duration_ms = WholeNumberField(required=False, min_value=0, max_value=MAX_REVIEW_MS)
+    answer = TextField(required=False, max_length=MAX_ANSWER, strip=False)
+    checked_points = PointsField(required=False)
+    mock = TextField(required=False, max_length=40)
+
+    def clean_duration_ms(self) -> int:
+        return self.cleaned_data["duration_ms"] or 0
+
+
+class ImportedReviewForm(ReviewForm):
+    reviewed_at = MomentField()
+    due_after = MomentField()
+
+
+class ImportedProgressForm(LessonForm):
+    read_at = MomentField(required=False)
+    card = ObjectField(required=False)
+    due = MomentField(required=False)
+    reviews = WholeNumberField(required=False, min_value=0, max_value=100_000)
+    last_rating = RatingField(required=False)
+    last_reviewed = MomentField(required=False)
+
+    def clean_card(self) -> dict:
+        card = self.cleaned_data["card"]
+        if card:
+            try:
+                scheduling.card_from(card)
+            except (KeyError, TypeError, ValueError, OverflowError):
+                raise ValidationError("is not a valid schedule card") from None
+        return card
+
+    def clean_reviews(self) -> int:
+        return self.cleaned_data["reviews"] or 0
+
+
+class DemoRunForm(LessonForm):
+    demo = TextField(max_length=40)
+    variant = TextField(max_length=40)
+    params = ObjectField(required=False)
+    total_ms = NumberField(min_value=0, max_value=600_000)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        demo = get_demo(data.get("demo", ""))
+        if "demo" in data and (demo is None or data.get("variant") not in demo.variants):
+            raise ValidationError("demo and variant must name a playground demo")
+        if demo is not None and "params" in data:
+            try:
+                data["params"] = demo.parse(data["params"])
+            except ParamError as exc:
+                raise ValidationError(f"params: {exc}") from None
+        return data
+
+
+class ImportedDemoRunForm(DemoRunForm):
+    created = MomentField()
