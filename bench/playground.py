@@ -30,9 +30,18 @@ def pct(values: list[float], p: float) -> float:
     return values[max(0, min(len(values) - 1, round(p / 100 * len(values)) - 1))]
 
 
-async def timed_get(session: aiohttp.ClientSession, url: str) -> tuple[float, int, dict | None]:
+def as_client(number: int) -> dict[str, str]:
+    """Headers that make a request one of many learners: the bench servers trust 127.0.0.1
+    as their proxy (DJANGO_TRUSTED_PROXIES), so each simulated learner has a client of its own
+    and its own fair share of the demo gate."""
+    return {"X-Forwarded-For": f"10.{number // 250 % 250}.{number % 250}.1"}
+
+
+async def timed_get(
+    session: aiohttp.ClientSession, url: str, headers: dict[str, str] | None = None
+) -> tuple[float, int, dict | None]:
     start = time.perf_counter()
-    async with session.get(url) as response:
+    async with session.get(url, headers=headers) as response:
         body = await response.json() if response.content_type == "application/json" else None
         await response.read()
         return (time.perf_counter() - start) * 1000, response.status, body
@@ -64,7 +73,9 @@ async def concurrent_fanouts(base: str) -> None:
     connector = aiohttp.TCPConnector(limit=0)
     async with aiohttp.ClientSession(connector=connector) as session:
         start = time.perf_counter()
-        results = await asyncio.gather(*(timed_get(session, url) for _ in range(100)))
+        results = await asyncio.gather(
+            *(timed_get(session, url, as_client(number)) for number in range(100))
+        )
         total = (time.perf_counter() - start) * 1000
     latencies = [ms for ms, _, _ in results]
     statuses = {}
@@ -116,14 +127,14 @@ async def flood(base: str, seconds: float, clients: int) -> dict[int, int]:
     statuses: dict[int, int] = {}
     deadline = time.perf_counter() + seconds
 
-    async def client(session):
+    async def client(session, number: int):
         while time.perf_counter() < deadline:
-            _, status, _ = await timed_get(session, url)
+            _, status, _ = await timed_get(session, url, as_client(number))
             statuses[status] = statuses.get(status, 0) + 1
 
     connector = aiohttp.TCPConnector(limit=0)
     async with aiohttp.ClientSession(connector=connector) as session:
-        await asyncio.gather(*(client(session) for _ in range(clients)))
+        await asyncio.gather(*(client(session, number) for number in range(clients)))
     return statuses
 
 
@@ -154,7 +165,9 @@ async def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="bench-playground-"))
     # One client address sends everything here, so lift the per-client rate limit; the
     # per-process cap on runs in flight stays at its default.
-    server = start_daphne(workdir, PLAYGROUND_RATE_LIMIT="1000000")
+    server = start_daphne(
+        workdir, PLAYGROUND_RATE_LIMIT="1000000", DJANGO_TRUSTED_PROXIES="127.0.0.1"
+    )
     print(f"Daphne at {server.url} (1 process), {os.cpu_count()} CPUs")
     try:
         await fanout_overhead(server.url)

@@ -1,91 +1,46 @@
-"""Interview Lab settings: one file, driven by environment variables (see README.md)."""
+"""Interview Lab settings: one file, driven by environment variables (see README.md).
 
-import os
+A server started from `config.asgi` or `config.wsgi` with no configuration is production:
+DEBUG off, and it refuses to start without DJANGO_SECRET_KEY. The development tools
+(`./run`, `manage.py`, the test suite) set DJANGO_DEBUG=1 unless told otherwise, and say so.
+"""
+
+import secrets
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
+from ops.environment import boolean, env, number, whole_number, words
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-
-def env_bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if value is None or value == "":
-        return default
-    if value.lower() in {"1", "true", "yes", "on"}:
-        return True
-    if value.lower() in {"0", "false", "no", "off"}:
-        return False
-    raise ImproperlyConfigured(f"{name} must be 1/0, true/false, yes/no or on/off, not {value!r}")
+DEBUG = boolean("DJANGO_DEBUG", False)
 
 
-def env_int(name: str, default: int) -> int:
-    value = os.environ.get(name, "")
-    if value == "":
-        return default
+def development_secret_key() -> str:
+    """A key of this checkout's own, kept in a git-ignored file: development sessions can't
+    be forged with a key published in the repository."""
+    path = BASE_DIR / ".secret-key-development"
     try:
-        return int(value)
-    except ValueError:
-        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from None
+        return path.read_text().strip()
+    except FileNotFoundError:
+        key = secrets.token_urlsafe(50)
+        path.write_text(key + "\n")
+        path.chmod(0o600)
+        return key
 
 
-def env_list(name: str, default: str) -> list[str]:
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
-
-
-def database_from_url(url: str) -> dict:
-    """Turn DATABASE_URL into a DATABASES entry (sqlite:///path or postgres://...)."""
-    parts = urlsplit(url)
-    if parts.scheme == "sqlite":
-        # sqlite:///relative/path or sqlite:////absolute/path
-        name = unquote(parts.path[1:]) if parts.path.startswith("/") else unquote(parts.path)
-        return sqlite_database(BASE_DIR / name if name else BASE_DIR / "db.sqlite3")
-    if parts.scheme in {"postgres", "postgresql"}:
-        return {
-            "ENGINE": "django.db.backends.postgresql",
-            "NAME": unquote(parts.path.lstrip("/")),
-            "USER": unquote(parts.username or ""),
-            "PASSWORD": unquote(parts.password or ""),
-            "HOST": parts.hostname or "",
-            "PORT": str(parts.port or ""),
-            # Async views and persistent connections don't mix: each async ORM call may
-            # land on another thread. Use psycopg 3's pool instead.
-            # https://docs.djangoproject.com/en/5.2/ref/databases/#connection-pool
-            "CONN_MAX_AGE": 0,
-            # A request waits at most 10 s for a pooled connection, then fails clearly.
-            "OPTIONS": {"pool": {"min_size": 1, "max_size": 20, "timeout": 10}},
-        }
-    raise ImproperlyConfigured(
-        f"DATABASE_URL scheme {parts.scheme!r} is not supported (use sqlite:/// or postgres://)"
-    )
-
-
-def sqlite_database(path: Path) -> dict:
-    return {
-        "ENGINE": "django.db.backends.sqlite3",
-        "NAME": path,
-        "OPTIONS": {
-            # Take the write lock when a transaction starts, so concurrent read-then-write
-            # transactions queue instead of failing with "database is locked" (Django 5.1+).
-            # https://docs.djangoproject.com/en/5.2/ref/databases/#sqlite-transaction-behavior
-            "transaction_mode": "IMMEDIATE",
-            # How long a connection waits for SQLite's write lock before "database is locked".
-            "timeout": env_int("DJANGO_SQLITE_TIMEOUT", 20),
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-        },
-    }
-
-
-DEBUG = env_bool("DJANGO_DEBUG", True)
-
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
+SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
 if not SECRET_KEY:
     if not DEBUG:
-        raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG=0")
-    SECRET_KEY = "dev-only-insecure-key-set-DJANGO_SECRET_KEY-in-production"
+        raise ImproperlyConfigured(
+            "DJANGO_SECRET_KEY must be set: a server started without DJANGO_DEBUG=1 runs in "
+            "production. Set DJANGO_SECRET_KEY to a long random value (or DJANGO_DEBUG=1 for "
+            "development)."
+        )
+    SECRET_KEY = development_secret_key()
 
-ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
+ALLOWED_HOSTS = words("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 
 INSTALLED_APPS = [
     # First, so that `manage.py runserver` serves over ASGI too.
@@ -95,6 +50,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.sitemaps",
     "servestatic",
     "lessons",
     "playground",
@@ -108,6 +64,7 @@ MIDDLEWARE = [
     # Static files under ASGI, async all the way (no sync-iterator warning).
     "servestatic.middleware.ServeStaticMiddleware",
     "ops.middleware.ContentSecurityPolicyMiddleware",
+    "ops.middleware.DatabaseBusyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -136,21 +93,67 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {
-    "default": database_from_url(os.environ["DATABASE_URL"])
-    if os.environ.get("DATABASE_URL")
-    else sqlite_database(BASE_DIR / "db.sqlite3")
-}
+
+def database(url: str) -> dict:
+    """A DATABASES entry from a URL (sqlite:///path or postgres://...), with our options."""
+    config = env.db_url_config(url)
+    engine = config["ENGINE"]
+    if engine == "django.db.backends.sqlite3":
+        name = Path(config["NAME"])
+        return sqlite_database(name if name.is_absolute() else BASE_DIR / name)
+    if engine == "django.db.backends.postgresql":
+        return {
+            **config,
+            "PORT": str(config["PORT"] or ""),
+            # Async views and persistent connections don't mix: each async ORM call may
+            # land on another thread. Use psycopg 3's pool instead.
+            # https://docs.djangoproject.com/en/5.2/ref/databases/#connection-pool
+            "CONN_MAX_AGE": 0,
+            # A request waits at most 10 s for a pooled connection, then fails clearly.
+            "OPTIONS": {"pool": {"min_size": 1, "max_size": 20, "timeout": 10}},
+        }
+    raise ImproperlyConfigured(
+        f"DATABASE_URL names {engine}, which is not supported (use sqlite:/// or postgres://)"
+    )
+
+
+def sqlite_database(path: Path) -> dict:
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": path,
+        "OPTIONS": {
+            # Take the write lock when a transaction starts, so concurrent read-then-write
+            # transactions queue instead of failing with "database is locked" (Django 5.1+).
+            # https://docs.djangoproject.com/en/5.2/ref/databases/#sqlite-transaction-behavior
+            "transaction_mode": "IMMEDIATE",
+            # How long a connection waits for SQLite's write lock before "database is locked".
+            "timeout": whole_number("DJANGO_SQLITE_TIMEOUT", 20),
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        },
+    }
+
+
+try:
+    DATABASES = {"default": database(env.str("DATABASE_URL", default="sqlite:///db.sqlite3"))}
+except ValueError as exc:  # django-environ's own complaint about a URL it can't read
+    raise ImproperlyConfigured(f"DATABASE_URL: {exc}") from None
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # SQLite has one write lock per file: the demos write to a file of their own, so a demo
+    # that holds a transaction open never makes a learner's rating wait (playground/routers.py).
+    main_db = Path(DATABASES["default"]["NAME"])
+    DATABASES["demos"] = sqlite_database(main_db.with_name(f"{main_db.stem}-demos.sqlite3"))
+DATABASE_ROUTERS = ["playground.routers.DemoDatabaseRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-REDIS_URL = os.environ.get("REDIS_URL", "")
+REDIS_URL = env.str("REDIS_URL", default="")
+CACHE_PREFIX = env.str("DJANGO_CACHE_PREFIX", default="interview-lab")
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
         # Fail fast: a cache that has gone away must not hang every request.
         "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
-        "KEY_PREFIX": os.environ.get("DJANGO_CACHE_PREFIX", "interview-lab"),
+        "KEY_PREFIX": CACHE_PREFIX,
     }
     if REDIS_URL
     else {
@@ -158,15 +161,41 @@ CACHES = {
         "LOCATION": "interview-lab",
     }
 }
+# Rate limits, locks and throttles: in Redis they are shared by every worker; without it,
+# in a local cache of their own, large enough that ordinary cache churn never evicts them.
+CACHES["limits"] = (
+    {**CACHES["default"], "KEY_PREFIX": f"{CACHE_PREFIX}:limits"}
+    if REDIS_URL
+    else {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "interview-lab-limits",
+        "OPTIONS": {"MAX_ENTRIES": 1_000_000},
+    }
+)
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
-SESSION_COOKIE_AGE = 60 * 60 * 24 * 365  # a learner's anonymous progress lasts a year
+SESSION_COOKIE_AGE = 60 * 60 * 24 * 90  # an anonymous learner's progress lasts 90 days unused
+SESSION_SAVE_EVERY_REQUEST = False
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "practice:home"
 LOGOUT_REDIRECT_URL = "lessons:home"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# Failed sign-ins allowed per window, per account and per client, before sign-in is refused.
+LOGIN_FAILURES_PER_ACCOUNT = whole_number("DJANGO_LOGIN_FAILURES_PER_ACCOUNT", 10)
+LOGIN_FAILURES_PER_CLIENT = whole_number("DJANGO_LOGIN_FAILURES_PER_CLIENT", 30)
+LOGIN_FAILURE_WINDOW = whole_number("DJANGO_LOGIN_FAILURE_WINDOW", 15 * 60)  # seconds
 
 # Tests move the practice clock by writing seconds into this file (see practice/clock.py).
-PRACTICE_CLOCK_FILE = os.environ.get("PRACTICE_CLOCK_FILE", "")
+PRACTICE_CLOCK_FILE = env.str("PRACTICE_CLOCK_FILE", default="")
+# Practice writes (ratings, reads, demo runs, predictions) one client may make per minute,
+# and progress imports per hour.
+PRACTICE_WRITES_PER_MINUTE = whole_number("PRACTICE_WRITES_PER_MINUTE", 120)
+PRACTICE_IMPORTS_PER_HOUR = whole_number("PRACTICE_IMPORTS_PER_HOUR", 10)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -175,7 +204,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles"))
+STATIC_ROOT = Path(env.str("DJANGO_STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     # Production serves collected files with hashed names, cached for a year.
@@ -192,28 +221,44 @@ SERVESTATIC_USE_FINDERS = DEBUG
 SERVESTATIC_AUTOREFRESH = DEBUG
 
 # --- Security. DJANGO_HTTPS=1 when a TLS-terminating proxy is in front (see README).
-HTTPS = env_bool("DJANGO_HTTPS", False)
-CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
+HTTPS = boolean("DJANGO_HTTPS", False)
+CSRF_TRUSTED_ORIGINS = words("DJANGO_CSRF_TRUSTED_ORIGINS")
 SECURE_SSL_REDIRECT = HTTPS
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
-SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 31536000) if HTTPS else 0
+SECURE_HSTS_SECONDS = whole_number("DJANGO_HSTS_SECONDS", 31536000) if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
-SECURE_HSTS_PRELOAD = HTTPS
-if env_bool("DJANGO_BEHIND_PROXY", HTTPS):
+# Preloading puts the domain in every browser's HSTS list, which is slow to undo: opt in.
+SECURE_HSTS_PRELOAD = HTTPS and boolean("DJANGO_HSTS_PRELOAD", False)
+if HTTPS and not SECURE_HSTS_PRELOAD:
+    # security.W021 asks for preload; without DJANGO_HSTS_PRELOAD=1 that is a choice.
+    SILENCED_SYSTEM_CHECKS = ["security.W021"]
+# Addresses or networks of the proxies in front: only a request from one of them has its
+# client read from X-Forwarded-For (ops/asgi.py). With none, the header is ignored.
+TRUSTED_PROXIES = words("DJANGO_TRUSTED_PROXIES")
+if HTTPS or TRUSTED_PROXIES:
     # The proxy terminates TLS and says so in this header; trust it only behind one.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 X_FRAME_OPTIONS = "DENY"
-DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024  # the largest progress file people import
+# The largest request body: a progress file people import. Bigger bodies are refused with
+# 413 before they are read (ops/asgi.py), and one must arrive within BODY_TIMEOUT seconds.
+MAX_BODY_BYTES = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_BODY_BYTES
+FILE_UPLOAD_MAX_MEMORY_SIZE = MAX_BODY_BYTES
+BODY_TIMEOUT = number("DJANGO_BODY_TIMEOUT", 20)
 
 # --- Celery, for CPU-bound demo work, when a broker is configured.
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 CELERY_RESULT_BACKEND = REDIS_URL or "rpc://"
 CELERY_TASK_TIME_LIMIT = 30
-CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "interview-lab")
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="interview-lab")
+CELERY_BEAT_SCHEDULE = {
+    # Stale anonymous learners and expired sessions go once a day (manage.py clean_learners).
+    "clean-learners": {"task": "practice.clean_learners", "schedule": 24 * 60 * 60}
+}
 
 # Where lesson Markdown files live; tests point this at a scratch copy.
-LESSONS_DIR = Path(os.environ.get("DJANGO_LESSONS_DIR", BASE_DIR / "lessons" / "content"))
+LESSONS_DIR = Path(env.str("DJANGO_LESSONS_DIR", default=str(BASE_DIR / "lessons" / "content")))
 
 LOGGING = {
     "version": 1,
@@ -221,33 +266,38 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
     # Replaces Django's default handlers for its own loggers, so each line is printed once.
     "loggers": {
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "interview_lab.requests": {
             "handlers": ["console"],
-            "level": "INFO" if env_bool("DJANGO_REQUEST_LOG", True) else "WARNING",
+            "level": "INFO" if boolean("DJANGO_REQUEST_LOG", True) else "WARNING",
             "propagate": False,
         },
     },
 }
 
-# --- Playground limits (see SECURITY-relevant notes in the README).
-PLAYGROUND_RATE_LIMIT = env_int("PLAYGROUND_RATE_LIMIT", 300)  # demo runs per client per window
-PLAYGROUND_RATE_WINDOW = env_int("PLAYGROUND_RATE_WINDOW", 60)  # seconds
-PLAYGROUND_MAX_CONCURRENT_RUNS = env_int("PLAYGROUND_MAX_CONCURRENT_RUNS", 32)  # per process
+# --- Playground limits (SECURITY.md lists each one).
+PLAYGROUND_RATE_LIMIT = whole_number("PLAYGROUND_RATE_LIMIT", 300)  # runs per client per window
+PLAYGROUND_RATE_WINDOW = whole_number("PLAYGROUND_RATE_WINDOW", 60)  # seconds
+PLAYGROUND_MAX_CONCURRENT_RUNS = whole_number("PLAYGROUND_MAX_CONCURRENT_RUNS", 32)  # per process
+# One client's share of those: runs in flight at once, and seconds of runs per window.
+PLAYGROUND_CLIENT_MAX_RUNS = whole_number("PLAYGROUND_CLIENT_MAX_RUNS", 4)
+PLAYGROUND_CLIENT_RUN_SECONDS = whole_number("PLAYGROUND_CLIENT_RUN_SECONDS", 120)
 # Demos that block the event loop on purpose may block it this long per window, per process.
-PLAYGROUND_BLOCKING_BUDGET_MS = env_int("PLAYGROUND_BLOCKING_BUDGET_MS", 6000)
-PLAYGROUND_BLOCKING_WINDOW = env_int("PLAYGROUND_BLOCKING_WINDOW", 30)  # seconds
-PLAYGROUND_UPSTREAM_TIMEOUT = float(env_int("PLAYGROUND_UPSTREAM_TIMEOUT", 5))  # seconds
-PLAYGROUND_LOAD_MAX_CONCURRENCY = env_int("PLAYGROUND_LOAD_MAX_CONCURRENCY", 200)
+PLAYGROUND_BLOCKING_BUDGET_MS = whole_number("PLAYGROUND_BLOCKING_BUDGET_MS", 6000)
+PLAYGROUND_BLOCKING_WINDOW = whole_number("PLAYGROUND_BLOCKING_WINDOW", 30)  # seconds
+# CPU-bound demo work (threads, processes, Celery) may burn this much per window, per process.
+PLAYGROUND_CPU_BUDGET_MS = whole_number("PLAYGROUND_CPU_BUDGET_MS", 8000)
+PLAYGROUND_UPSTREAM_TIMEOUT = number("PLAYGROUND_UPSTREAM_TIMEOUT", 5)  # seconds
+PLAYGROUND_LOAD_MAX_CONCURRENCY = whole_number("PLAYGROUND_LOAD_MAX_CONCURRENCY", 200)
 # Make every simulated upstream call fail, to see how the site copes: hang, refused, error
 # (HTTP 500) or garbage (not JSON). Empty: upstreams behave.
-PLAYGROUND_UPSTREAM_FAULT = os.environ.get("PLAYGROUND_UPSTREAM_FAULT", "")
+PLAYGROUND_UPSTREAM_FAULT = env.str("PLAYGROUND_UPSTREAM_FAULT", default="")
 if PLAYGROUND_UPSTREAM_FAULT not in {"", "hang", "refused", "error", "garbage"}:
     raise ImproperlyConfigured("PLAYGROUND_UPSTREAM_FAULT must be hang, refused, error or garbage")
 # Above this event-loop lag, the gate lets fewer demo runs in (see playground/gate.py).
-PLAYGROUND_MAX_LOOP_LAG_MS = env_int("PLAYGROUND_MAX_LOOP_LAG_MS", 20)
+PLAYGROUND_MAX_LOOP_LAG_MS = whole_number("PLAYGROUND_MAX_LOOP_LAG_MS", 20)
 # Demo requests beyond PLAYGROUND_MAX_CONCURRENT_RUNS wait this long for a slot, then get 429.
-PLAYGROUND_QUEUE_SECONDS = float(env_int("PLAYGROUND_QUEUE_SECONDS", 3))
+PLAYGROUND_QUEUE_SECONDS = number("PLAYGROUND_QUEUE_SECONDS", 3)

@@ -1,4 +1,7 @@
-"""WSGI entry point, for completeness: Interview Lab is meant to be served over ASGI."""
+"""WSGI entry point, for completeness: Interview Lab is meant to be served over ASGI.
+
+Started this way the site is in production unless DJANGO_DEBUG=1 (see config/settings.py).
+"""
 
 import os
 

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from .catalog import get_catalog
@@ -49,6 +50,21 @@ def lesson_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "related": catalog.related(lesson),
         },
     )
+
+
+@require_GET
+def robots_txt(request: HttpRequest) -> HttpResponse:
+    """Crawl the lessons; leave the APIs, the practice pages and accounts alone."""
+    lines = [
+        "User-agent: *",
+        "Disallow: /playground/api/",
+        "Disallow: /playground/upstream/",
+        "Disallow: /practice/",
+        "Disallow: /accounts/",
+        "Disallow: /search/",
+        f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")
 
 
 @require_GET

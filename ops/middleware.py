@@ -5,7 +5,11 @@ import os
 import time
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
-from django.http import HttpRequest, HttpResponse
+from django.db import DatabaseError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template.loader import render_to_string
+
+from .disclosure import shows_server_details
 
 request_log = logging.getLogger("interview_lab.requests")
 
@@ -49,7 +53,8 @@ class DualMiddleware:
 
 
 class RequestLogMiddleware(DualMiddleware):
-    """One line per request with its duration, and which process served it."""
+    """One line per request: the client, the request, its status and duration. To developers
+    and staff the response also says which process served it (X-Served-By)."""
 
     def __call__(self, request: HttpRequest):
         request.started_at = time.perf_counter()
@@ -57,9 +62,11 @@ class RequestLogMiddleware(DualMiddleware):
 
     def process(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
         elapsed = (time.perf_counter() - request.started_at) * 1000
-        response["X-Served-By"] = str(os.getpid())
+        if shows_server_details(request):
+            response["X-Served-By"] = str(os.getpid())
         request_log.info(
-            "%s %s %s %.1fms%s",
+            "%s %s %s %s %.1fms%s",
+            request.META.get("REMOTE_ADDR", "-"),
             request.method,
             request.get_full_path()[:200],
             response.status_code,
@@ -72,4 +79,25 @@ class RequestLogMiddleware(DualMiddleware):
 class ContentSecurityPolicyMiddleware(DualMiddleware):
     def process(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
         response.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        return response
+
+
+class DatabaseBusyMiddleware(DualMiddleware):
+    """A database that is locked or gone is a 503 that says so, with Retry-After, never a 500
+    with a traceback: the request may simply be tried again."""
+
+    def process_exception(self, request: HttpRequest, exception: Exception):
+        if not isinstance(exception, DatabaseError):
+            return None
+        logging.getLogger(__name__).warning(
+            "database unavailable for %s %s: %s", request.method, request.path, exception
+        )
+        message = "The database is busy or not answering right now. Try again in a few seconds."
+        if request.content_type == "application/json" or not request.accepts("text/html"):
+            response = JsonResponse({"error": message}, status=503)
+        else:
+            response = HttpResponse(
+                render_to_string("503.html", {"message": message}, request=None), status=503
+            )
+        response["Retry-After"] = "5"
         return response

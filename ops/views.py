@@ -1,11 +1,15 @@
 import asyncio
+import logging
 
 from asgiref.sync import sync_to_async
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from .disclosure import failure_text
 from .services import check_cache, check_database
+
+logger = logging.getLogger(__name__)
 
 CHECK_TIMEOUT = 3  # seconds: a health check must answer even when a dependency hangs
 
@@ -26,7 +30,8 @@ async def health(request: HttpRequest) -> JsonResponse:
             await asyncio.wait_for(check(), CHECK_TIMEOUT)
             results[name] = "ok"
         except Exception as exc:  # any failure is the answer, not a crash
-            results[name] = f"failing: {type(exc).__name__}: {exc}"
+            logger.warning("health check: the %s is failing: %r", name, exc)
+            results[name] = f"failing: {failure_text(request, exc)}"
     healthy = all(result == "ok" for result in results.values())
     return JsonResponse(
         {"status": "ok" if healthy else "failing", **results}, status=200 if healthy else 503

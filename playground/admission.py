@@ -10,8 +10,7 @@ import contextlib
 import os
 from dataclasses import dataclass
 
-from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.http import HttpRequest
 
 from . import limits
@@ -31,7 +30,7 @@ class Admission:
     def release(self) -> None:
         if self.holds_load_lock:
             with contextlib.suppress(Exception):  # it expires by itself if the cache is gone
-                cache.delete(LOCK_KEY)
+                caches["limits"].delete(LOCK_KEY)
             self.holds_load_lock = False
 
 
@@ -42,23 +41,31 @@ def admit(
     DemoRefused saying why not. Sync: it talks to the cache."""
     if limits.is_internal(request):
         return Admission()
-    cost_ms = variant.blocks_loop(params) * (users or 1) if variant.blocks_loop else 0.0
-    if users is not None and cost_ms > settings.PLAYGROUND_BLOCKING_BUDGET_MS:
-        allowed = settings.PLAYGROUND_BLOCKING_BUDGET_MS
-        most = max(1, int(allowed // variant.blocks_loop(params)))
-        raise DemoRefused(
-            400,
-            f"{users} users of this variant would block the server's event loop for "
-            f"{cost_ms / 1000:g} s in all; at these settings the most is {most} users "
-            f"({allowed / 1000:g} s).",
+    costs = [
+        (budget, cost(params), what)
+        for budget, cost, what in (
+            (limits.blocking_budget, variant.blocks_loop, "block the server's event loop for"),
+            (limits.cpu_budget, variant.burns_cpu, "burn the server's CPU for"),
         )
+        if cost is not None
+    ]
+    if users is not None:
+        for budget, one, what in costs:
+            if one * users > budget.budget_ms:
+                most = max(1, int(budget.budget_ms // one))
+                raise DemoRefused(
+                    400,
+                    f"{users} users of this variant would {what} {one * users / 1000:g} s in "
+                    f"all; at these settings the most is {most} users "
+                    f"({budget.budget_ms / 1000:g} s).",
+                )
     limits.check_rate(request)
     admission = Admission()
     if users is not None:
         admission.holds_load_lock = _take_load_lock()
     try:
-        if cost_ms:
-            limits.blocking_budget.spend(cost_ms)
+        for budget, one, _ in costs:
+            budget.spend(one * (users or 1))
     except DemoRefused:
         admission.release()
         raise
@@ -69,7 +76,7 @@ def _take_load_lock() -> bool:
     # The lock lives in the cache, so with Redis it holds across worker processes; it
     # expires on its own should a worker die mid-run.
     try:
-        taken = cache.add(LOCK_KEY, os.getpid(), timeout=LOCK_SECONDS)
+        taken = caches["limits"].add(LOCK_KEY, os.getpid(), timeout=LOCK_SECONDS)
     except Exception as exc:  # the cache client's own connection errors
         raise limits.cache_down(exc) from exc
     if not taken:

@@ -11,4 +11,4 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("interview_lab")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks(["playground"])
+app.autodiscover_tasks()  # every installed app's tasks.py

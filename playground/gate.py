@@ -10,6 +10,7 @@ later rather than refused.
 import asyncio
 import hmac
 import json
+import time
 from collections import deque
 from collections.abc import Callable
 from functools import lru_cache
@@ -39,6 +40,23 @@ def is_guarded_path(path: str) -> bool:
     return getattr(match.func, "demo_gate", False)
 
 
+class ClientShare:
+    """One client's share of the gate: runs in flight now, and the seconds its runs held a
+    slot in the last window (a 30-second stream counts 30 seconds, not one run)."""
+
+    def __init__(self) -> None:
+        self.in_flight = 0
+        self.held: deque[tuple[float, float]] = deque()  # (ended at, seconds held)
+
+    def seconds_held(self, now: float, window: float) -> float:
+        while self.held and self.held[0][0] < now - window:
+            self.held.popleft()
+        return sum(seconds for _, seconds in self.held)
+
+    def idle(self) -> bool:
+        return self.in_flight == 0 and not self.held
+
+
 class DemoGate:
     """At most `limit` demo requests in flight; the rest wait in line, first come first served.
 
@@ -46,6 +64,10 @@ class DemoGate:
     loop-lag meter says the loop is falling behind, fewer demo runs are let in, so the pages
     sharing the loop keep their turn; when it keeps up, the limit climbs back to
     PLAYGROUND_MAX_CONCURRENT_RUNS.
+
+    No client takes more than its share: PLAYGROUND_CLIENT_MAX_RUNS in flight at once, and
+    PLAYGROUND_CLIENT_RUN_SECONDS of slot time per rate window. The client is the ASGI scope's
+    (set from X-Forwarded-For by ops.asgi.TrustedProxies behind a trusted proxy).
     """
 
     def __init__(self, app) -> None:
@@ -54,22 +76,76 @@ class DemoGate:
         self.limit = float(self.ceiling)
         self.in_flight = 0
         self.waiting: deque[asyncio.Future] = deque()
+        self.clients: dict[str, ClientShare] = {}
+        self.calls = 0
 
     async def __call__(self, scope, receive, send) -> None:
         if not self._gated(scope):
             await self.app(scope, receive, send)
             return
         loop_lag.ensure_running()
-        if self.waiting or self.in_flight >= max(1, int(self.limit)):
-            if not await self._wait_for_a_slot():
-                await _too_busy(send)
-                return
-        else:
-            self.in_flight += 1
+        self.calls += 1
+        if self.calls % 1000 == 0:
+            self._sweep()
+        client = (scope.get("client") or ("unknown", 0))[0]
+        share = self.clients.setdefault(client, ClientShare())
+        refusal = self._over_share(share)
+        if refusal:
+            self._forget_if_idle(client)
+            await _refuse(send, refusal)
+            return
+        share.in_flight += 1
+        started = time.monotonic()
         try:
-            await self.app(scope, receive, send)
+            if self.waiting or self.in_flight >= max(1, int(self.limit)):
+                if not await self._wait_for_a_slot():
+                    await _refuse(send, limits.busy())
+                    return
+            else:
+                self.in_flight += 1
+            try:
+                await self.app(scope, receive, send)
+            finally:
+                self._release()
         finally:
-            self._release()
+            share.in_flight -= 1
+            share.held.append((time.monotonic(), time.monotonic() - started))
+            self._forget_if_idle(client)
+
+    def _over_share(self, share: ClientShare) -> limits.DemoRefused | None:
+        most = settings.PLAYGROUND_CLIENT_MAX_RUNS
+        if share.in_flight >= most:
+            return limits.DemoRefused(
+                429,
+                f"You already have {most} demo runs in progress; the rest of the server is kept "
+                "for other learners. Try again when one finishes.",
+                1,
+            )
+        window, allowed = settings.PLAYGROUND_RATE_WINDOW, settings.PLAYGROUND_CLIENT_RUN_SECONDS
+        held = share.seconds_held(time.monotonic(), window)
+        if held >= allowed:
+            return limits.DemoRefused(
+                429,
+                f"Your demo runs held the server for {held:.0f} s in the last {window} s (the "
+                f"most is {allowed} s, so that other learners get their turn). Try again in a "
+                "little while.",
+                max(1, int(window / 4)),
+            )
+        return None
+
+    def _sweep(self) -> None:
+        """Forget the clients whose last run left the window: the map stays as small as the
+        set of clients active in the last window."""
+        now, window = time.monotonic(), settings.PLAYGROUND_RATE_WINDOW
+        for client, share in list(self.clients.items()):
+            share.seconds_held(now, window)
+            if share.idle():
+                del self.clients[client]
+
+    def _forget_if_idle(self, client: str) -> None:
+        share = self.clients.get(client)
+        if share is not None and share.idle():
+            del self.clients[client]
 
     async def _wait_for_a_slot(self) -> bool:
         wait = settings.PLAYGROUND_QUEUE_SECONDS
@@ -104,16 +180,16 @@ class DemoGate:
         return not (token and hmac.compare_digest(token.decode("latin-1"), limits.load_token()))
 
 
-async def _too_busy(send) -> None:
-    body = json.dumps({"error": limits.busy().message}).encode()
+async def _refuse(send, refusal: limits.DemoRefused) -> None:
+    body = json.dumps({"error": refusal.message}).encode()
     await send(
         {
             "type": "http.response.start",
-            "status": 429,
+            "status": refusal.status,
             "headers": [
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(body)).encode()),
-                (b"retry-after", b"1"),
+                (b"retry-after", str(refusal.retry_after or 1).encode()),
             ],
         }
     )

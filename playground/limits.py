@@ -1,7 +1,7 @@
-"""What protects the server from the demos: a per-client rate limit and a budget for demos
-that block the event loop on purpose. A refusal is a `DemoRefused` exception, answered in one
-place (`answers_refusals`). Who may run what, and when, is decided in `admission.py`; the cap
-on runs in flight is the ASGI gate in `gate.py`, in front of Django.
+"""What protects the server from the demos: a per-client rate limit, and budgets for demos
+that block the event loop or burn CPU on purpose. A refusal is a `DemoRefused` exception,
+answered in one place (`answers_refusals`). Who may run what, and when, is decided in
+`admission.py`; the cap on runs in flight is the ASGI gate in `gate.py`, in front of Django.
 
 The limits are settings (PLAYGROUND_* in config/settings.py, from the environment). The rate
 limit lives in Django's cache, so it holds across worker processes once the cache is shared.
@@ -19,8 +19,9 @@ from functools import wraps
 from inspect import iscoroutinefunction
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest, JsonResponse
+
+from ops.ratelimit import CounterUnavailable, client_address, hit
 
 LOAD_HEADER = "X-Playground-Load"
 logger = logging.getLogger(__name__)
@@ -79,57 +80,62 @@ def is_internal(request: HttpRequest) -> bool:
 
 
 def client_id(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR") or "unknown"
+    return client_address(request)
 
 
 def check_rate(request: HttpRequest) -> None:
     """Fixed-window count of demo runs per client; raise DemoRefused past the limit."""
     limit, window = settings.PLAYGROUND_RATE_LIMIT, settings.PLAYGROUND_RATE_WINDOW
-    now = time.time()
-    bucket = int(now // window)
-    key = f"playground:rate:{client_id(request)}:{bucket}"
     try:
-        cache.add(key, 0, timeout=window + 1)
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.add(key, 1, timeout=window + 1)
-            count = 1
-    except Exception as exc:  # e.g. redis.ConnectionError: the limiter cannot count
+        counted = hit(f"playground:rate:{client_id(request)}", window)
+    except CounterUnavailable as exc:
         raise cache_down(exc) from exc
-    if count > limit:
-        retry = max(1, math.ceil((bucket + 1) * window - now))
+    if counted.count > limit:
         raise DemoRefused(
             429,
-            f"Too many demo runs: at most {limit} every {window} s. Try again in {retry} s.",
-            retry,
+            f"Too many demo runs: at most {limit} every {window} s. "
+            f"Try again in {counted.retry_after} s.",
+            counted.retry_after,
         )
 
 
 def cache_down(exc: Exception) -> DemoRefused:
-    logger.warning("rate limit: the cache did not answer: %s", exc)
+    logger.warning("rate limit: the cache did not answer: %r", exc)
     return DemoRefused(
         503,
-        f"The cache is not answering ({exc}), so demos cannot run right now. The lessons are "
-        "still here; try again shortly.",
+        "The cache is not answering, so demos cannot run right now. The lessons are still "
+        "here; try again shortly.",
         5,
     )
 
 
-class BlockingBudget:
-    """Demos that block the event loop on purpose may use only a share of each window.
+class Budget:
+    """Milliseconds of some costly thing that demos may spend per window, per process.
 
-    Without this, a script could keep `time.sleep` in an async view running back to back and
-    stall every page on this process, which is exactly what the demo warns about.
+    Two of them: demos that block the event loop on purpose (without a budget, a script could
+    keep `time.sleep` in an async view running back to back and stall every page on this
+    process, which is exactly what the demo warns about), and demos that burn CPU in threads
+    or processes, which hold the GIL or the cores that serve the pages.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, budget_setting: str, window_setting: str, refusal: str) -> None:
+        self.budget_setting = budget_setting
+        self.window_setting = window_setting
+        self.refusal = refusal  # with {budget} and {window} in seconds, and {retry}
         self._spent: deque[tuple[float, float]] = deque()  # (monotonic, ms)
         self._lock = threading.Lock()
 
+    @property
+    def budget_ms(self) -> float:
+        return getattr(settings, self.budget_setting)
+
+    @property
+    def window(self) -> float:
+        return getattr(settings, self.window_setting)
+
     def spend(self, cost_ms: float) -> None:
         """Take `cost_ms` from this window's budget, or raise DemoRefused."""
-        budget, window = settings.PLAYGROUND_BLOCKING_BUDGET_MS, settings.PLAYGROUND_BLOCKING_WINDOW
+        budget, window = self.budget_ms, self.window
         now = time.monotonic()
         with self._lock:
             while self._spent and self._spent[0][0] < now - window:
@@ -138,16 +144,23 @@ class BlockingBudget:
             if spent + cost_ms > budget:
                 oldest = self._spent[0][0] if self._spent else now
                 retry = max(1, math.ceil(oldest + window - now))
-                raise DemoRefused(
-                    429,
-                    "This demo blocks the server's event loop on purpose, so it may only do so "
-                    f"for {budget / 1000:g} s in every {window} s. Try again in {retry} s.",
-                    retry,
-                )
+                message = self.refusal.format(budget=budget / 1000, window=window, retry=retry)
+                raise DemoRefused(429, message, retry)
             self._spent.append((now, cost_ms))
 
 
-blocking_budget = BlockingBudget()
+blocking_budget = Budget(
+    budget_setting="PLAYGROUND_BLOCKING_BUDGET_MS",
+    window_setting="PLAYGROUND_BLOCKING_WINDOW",
+    refusal="This demo blocks the server's event loop on purpose, so it may only do so for "
+    "{budget:g} s in every {window:g} s. Try again in {retry} s.",
+)
+cpu_budget = Budget(
+    budget_setting="PLAYGROUND_CPU_BUDGET_MS",
+    window_setting="PLAYGROUND_BLOCKING_WINDOW",
+    refusal="CPU-bound demos share this server's CPU with every reader, so together they may "
+    "burn {budget:g} s of CPU in every {window:g} s. Try again in {retry} s.",
+)
 
 
 def busy() -> DemoRefused:

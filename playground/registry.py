@@ -77,6 +77,7 @@ class Variant:
     func: Callable  # the code the learner reads: (request, params, trace) -> dict | response
     blocks_loop: Callable[[Params], float] | None = None  # ms of deliberate loop blocking
     streams: bool = False
+    burns_cpu: Callable[[Params], float] | None = None  # ms of CPU burnt off the event loop
 
     @property
     def is_async(self) -> bool:
@@ -116,13 +117,14 @@ class Demo:
         title: str,
         blocks_loop: Callable[[Params], float] | None = None,
         streams: bool = False,
+        burns_cpu: Callable[[Params], float] | None = None,
     ) -> Callable[[Callable], Callable]:
         """Register the decorated function as this demo's variant `name`."""
 
         def register(func: Callable) -> Callable:
             if name in self.variants:
                 raise ImproperlyConfigured(f"demo {self.id!r} has two variants named {name!r}")
-            self.variants[name] = Variant(self, name, title, func, blocks_loop, streams)
+            self.variants[name] = Variant(self, name, title, func, blocks_loop, streams, burns_cpu)
             return func
 
         return register

@@ -21,6 +21,8 @@ from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.views.decorators.http import require_GET
 
+from ops.disclosure import failure_text
+
 from . import admission
 from .gate import guarded
 from .limits import DemoRefused, answers_refusals
@@ -67,7 +69,7 @@ def _build_view(variant: Variant) -> Callable:
                 except DemoRefused:
                     raise
                 except Exception as exc:
-                    return demo_failed(variant, exc)
+                    return demo_failed(request, variant, exc)
             if variant.streams:
                 return result
             if variant.blocks_loop:
@@ -87,7 +89,7 @@ def _build_view(variant: Variant) -> Callable:
                 except DemoRefused:
                     raise
                 except Exception as exc:
-                    return demo_failed(variant, exc)
+                    return demo_failed(request, variant, exc)
             if variant.streams:
                 return result
             return trace_response(variant, params, trace, result)
@@ -108,18 +110,19 @@ def parse_query(query: QueryDict, demo: Demo, *, ignore: tuple[str, ...] = ("run
         raise DemoRefused(400, str(exc)) from None
 
 
-def demo_failed(variant: Variant, exc: Exception) -> JsonResponse:
+def demo_failed(request: HttpRequest, variant: Variant, exc: Exception) -> JsonResponse:
     demo, name = variant.demo, variant.name
+    detail = failure_text(request, exc)
     if isinstance(exc, DatabaseError):
         # The demo is fine; the database it depends on is not answering. One line, no traceback.
         logger.warning("demo %s/%s: the database failed: %s", demo.id, name, exc)
         message = (
-            f"The database is not answering ({type(exc).__name__}: {exc}), so the demo "
-            "could not run. The rest of the site is still up; try again shortly."
+            f"The database is not answering ({detail}), so the demo could not run. The rest "
+            "of the site is still up; try again shortly."
         )
         return JsonResponse({"error": message}, status=503, headers={"Retry-After": "5"})
     logger.exception("demo %s/%s failed", demo.id, name)
-    message = f"The demo failed on the server ({type(exc).__name__}: {exc}). It has been logged."
+    message = f"The demo failed on the server ({detail}). It has been logged."
     return JsonResponse({"error": message}, status=500)
 
 

@@ -1,9 +1,12 @@
 """Who is practising: the session's anonymous learner, or the logged-in user's."""
 
+from datetime import timedelta
+
 from django.contrib.auth.signals import user_logged_in
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.dispatch import receiver
 from django.http import HttpRequest
+from django.utils import timezone
 
 from .models import DemoRun, Learner, Progress, Review
 
@@ -24,12 +27,30 @@ def ensure_learner(request: HttpRequest) -> Learner:
     """The learner for this request, created on the first thing they do."""
     if request.user.is_authenticated:
         learner, _ = Learner.objects.get_or_create(user=request.user)
-        return learner
-    learner = current_learner(request)
-    if learner is None:
-        learner = Learner.objects.create()
-        request.session[SESSION_KEY] = str(learner.pk)
+    else:
+        learner = current_learner(request)
+        if learner is None:
+            learner = Learner.objects.create()
+            request.session[SESSION_KEY] = str(learner.pk)
+    seen(learner)
     return learner
+
+
+def seen(learner: Learner) -> None:
+    """Note that the learner is active (at most one write a day)."""
+    now = timezone.now()
+    if now - learner.last_seen > timedelta(days=1):
+        Learner.objects.filter(pk=learner.pk).update(last_seen=now)
+        learner.last_seen = now
+
+
+def clean_stale(days: int) -> int:
+    """Delete anonymous learners who wrote nothing for `days` days, with everything they
+    did; return how many. Accounts are never deleted."""
+    cutoff = timezone.now() - timedelta(days=days)
+    stale = Learner.objects.filter(user__isnull=True, last_seen__lt=cutoff)
+    deleted, per_model = stale.delete()
+    return per_model.get(Learner._meta.label, 0)
 
 
 @transaction.atomic
@@ -54,13 +75,10 @@ def merge(source: Learner, target: Learner) -> None:
         reads = [t for t in (mine.read_at, other.read_at) if t]
         other.read_at = min(reads) if reads else None
         other.save()
-    for review in Review.objects.filter(learner=source):
-        review.learner = target
-        try:
-            with transaction.atomic():
-                review.save(update_fields=["learner"])
-        except IntegrityError:  # the same review already imported: keep one
-            pass
+    # One UPDATE each, whatever the number of rows: a review the target already has (the same
+    # file imported twice) stays behind and goes with the source.
+    already = Review.objects.filter(learner=target).values("review_id")
+    Review.objects.filter(learner=source).exclude(review_id__in=already).update(learner=target)
     DemoRun.objects.filter(learner=source).update(learner=target)
     source.delete()
 

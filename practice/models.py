@@ -19,6 +19,9 @@ class Learner(models.Model):
         related_name="learner",
     )
     created = models.DateTimeField(default=timezone.now)
+    # The last day this learner wrote anything; stale anonymous learners are cleaned up
+    # (manage.py clean_learners).
+    last_seen = models.DateTimeField(default=timezone.now, db_index=True)
 
     def __str__(self) -> str:
         return f"learner {self.pk}" + (f" ({self.user})" if self.user_id else "")

@@ -76,10 +76,13 @@ def record_review(
     return Recorded(review, True)
 
 
+KEEP_DEMO_RUNS = 40  # per learner and lesson: the newest runs are the ones quoted
+
+
 def record_demo_run(
     learner: Learner, *, lesson: str, demo: str, variant: str, params: dict, total_ms: float
 ) -> DemoRun:
-    return DemoRun.objects.create(
+    run = DemoRun.objects.create(
         learner=learner,
         lesson=lesson,
         demo=demo,
@@ -88,6 +91,11 @@ def record_demo_run(
         total_ms=total_ms,
         created=clock.now(),
     )
+    older = DemoRun.objects.filter(learner=learner, lesson=lesson).order_by("-created", "-pk")
+    stale = list(older.values_list("pk", flat=True)[KEEP_DEMO_RUNS:])
+    if stale:
+        DemoRun.objects.filter(pk__in=stale).delete()
+    return run
 
 
 def lesson_states(learner: Learner | None) -> dict[str, dict]:
@@ -246,10 +254,9 @@ def read_import(data: object) -> dict[str, list[dict]]:
     return cleaned
 
 
-def import_into(learner: Learner, data: object) -> dict[str, int]:
-    """Merge an exported file into `learner`, all or nothing; raise BadImport saying what is
-    wrong. Rows are written in bulk, in one short transaction."""
-    cleaned = read_import(data)
+def import_into(learner: Learner, cleaned: dict[str, list[dict]]) -> dict[str, int]:
+    """Merge a progress file that `read_import` validated into `learner`, all or nothing.
+    Rows are written in bulk, in one short transaction."""
     with transaction.atomic():
         staging = Learner.objects.create()
         Progress.objects.bulk_create(

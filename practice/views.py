@@ -1,6 +1,7 @@
 """Practice pages and their small JSON API. Sync views: each write is a short transaction,
 and transactions belong in sync code."""
 
+import json
 import random
 import uuid
 
@@ -15,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from lessons.catalog import get_catalog
 from lessons.tracks import TRACKS
+from ops.ratelimit import CounterUnavailable, client_address, hit
 from playground.registry import DEMOS
 
 from . import clock, forms, progress, scheduling
@@ -27,8 +29,28 @@ def _bad(message: str, status: int = 400) -> JsonResponse:
     return JsonResponse({"error": message}, status=status)
 
 
+def _over_limit(request: HttpRequest, what: str, limit: int, window: int) -> JsonResponse | None:
+    """A 429 once this client has made `limit` writes of this kind in the window."""
+    try:
+        counted = hit(f"practice:{what}:{client_address(request)}", window)
+    except CounterUnavailable:
+        return None  # the write itself is bounded; no counter is no reason to lose it
+    if counted.count <= limit:
+        return None
+    message = (
+        f"Too many requests: at most {limit} every {window} s. Nothing was recorded; try "
+        f"again in {counted.retry_after} s."
+    )
+    return JsonResponse(
+        {"error": message}, status=429, headers={"Retry-After": str(counted.retry_after)}
+    )
+
+
 def _form(request: HttpRequest, form_class: type[forms.LessonForm]):
     """The endpoint's form over the JSON body, and the 4xx to answer if it is not valid."""
+    refused = _over_limit(request, "write", settings.PRACTICE_WRITES_PER_MINUTE, 60)
+    if refused:
+        return None, refused
     try:
         form = form_class(forms.read_object(request.body))
     except forms.BadBody as exc:
@@ -209,13 +231,20 @@ def export(request: HttpRequest) -> JsonResponse:
 
 @require_POST
 def import_progress(request: HttpRequest) -> HttpResponse:
-    upload = request.FILES.get("file")
     wants_json = request.content_type == "application/json"
+    refused = _over_limit(request, "import", settings.PRACTICE_IMPORTS_PER_HOUR, 3600)
+    if refused:
+        if wants_json:
+            return refused
+        messages.error(request, json.loads(refused.content)["error"])
+        return redirect("practice:home")
+    upload = request.FILES.get("file")
     try:
         if upload and upload.size > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
             raise progress.BadImport("the file is larger than 5 MB")
-        data = forms.read_json(upload.read() if upload else request.body)
-        counts = progress.import_into(ensure_learner(request), data)
+        cleaned = progress.read_import(forms.read_json(upload.read() if upload else request.body))
+        # Only a valid file makes a learner: a refused import leaves nothing behind.
+        counts = progress.import_into(ensure_learner(request), cleaned)
     except (forms.BadBody, progress.BadImport) as exc:
         message = f"Could not import: {exc}"
         if wants_json:

@@ -23,6 +23,24 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.server)
 
 
+@pytest.fixture(autouse=True)
+def fresh_counters():
+    """In-process tests share one process: each starts with empty rate counters and caches."""
+    from django.core.cache import caches
+    from django.core.cache.backends.redis import RedisCache
+
+    for alias in ("default", "limits"):
+        cache = caches[alias]
+        if isinstance(cache, RedisCache):
+            # Never clear(): on Redis that is FLUSHDB, for every prefix on the server.
+            client = cache._cache.get_client(write=True)
+            for key in client.scan_iter(f"{cache.key_prefix}:*"):
+                client.delete(key)
+        else:
+            cache.clear()
+    yield
+
+
 @pytest.fixture
 def lessons_dir(tmp_path: Path, settings) -> Path:
     """A scratch copy of the lesson content that the catalog reads instead of the real one."""
@@ -36,7 +54,13 @@ def lessons_dir(tmp_path: Path, settings) -> Path:
 def asgi_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
     """The real Daphne server, started as ./run starts it, on its own database and content."""
     # The suite sends many runs from one address; the rate limit has its own tests.
-    server = start_daphne(tmp_path_factory.mktemp("asgi-server"), PLAYGROUND_RATE_LIMIT="100000")
+    server = start_daphne(
+        tmp_path_factory.mktemp("asgi-server"),
+        PLAYGROUND_RATE_LIMIT="100000",
+        PLAYGROUND_CLIENT_MAX_RUNS="1000",
+        PLAYGROUND_CLIENT_RUN_SECONDS="100000",
+        PRACTICE_WRITES_PER_MINUTE="100000",
+    )
     yield server
     server.stop()
 

@@ -27,6 +27,22 @@ class RunningServer:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
+    def query(self, sql: str, *, demos: bool = False) -> list[tuple]:
+        """Run `sql` on the server's database (or the demos' own, on SQLite) and fetch it."""
+        url = self.env["DATABASE_URL"]
+        if url.startswith("postgres"):
+            import psycopg
+
+            with psycopg.connect(url) as connection:
+                return connection.execute(sql).fetchall()
+        import sqlite3
+
+        path = Path(url.removeprefix("sqlite:///"))
+        if demos:
+            path = path.with_name(f"{path.stem}-demos.sqlite3")
+        with sqlite3.connect(path) as connection:
+            return connection.execute(sql).fetchall()
+
     def stop(self) -> None:
         self.process.terminate()
         try:
@@ -209,6 +225,39 @@ def launch_uvicorn(workdir: Path, env: dict[str, str], workers: int = 1) -> Runn
                 "off",
                 "--backlog",
                 "2048",
+                # As ./run starts it: the site reads X-Forwarded-For itself.
+                "--no-proxy-headers",
+                "--limit-concurrency",
+                "1000",
+                "--timeout-keep-alive",
+                "5",
+            ],
+            cwd=BASE_DIR,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    wait_until_healthy(url, process, log_path)
+    return RunningServer(url, process, log_path, Path(env["DJANGO_LESSONS_DIR"]), env)
+
+
+def start_gunicorn(workdir: Path, **extra: str) -> RunningServer:
+    """Gunicorn with Uvicorn workers, started the way the README says."""
+    env = server_env(workdir, **extra)
+    prepare_database(env)
+    port = free_port()
+    log_path = workdir / f"gunicorn-{port}.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [
+                str(BIN / "gunicorn"),
+                "config.asgi:application",
+                "-k",
+                "uvicorn_worker.UvicornWorker",
+                "-b",
+                f"127.0.0.1:{port}",
+                "--forwarded-allow-ips=",
             ],
             cwd=BASE_DIR,
             env=env,

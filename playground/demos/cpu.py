@@ -3,21 +3,22 @@
 import asyncio
 import multiprocessing
 import threading
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
 
 from .. import tasks
-from ..cpu_work import burn, burn_and_say_where
+from ..cpu_work import burn, burn_and_say_where, derive_and_say_where
 from ..registry import Demo, Param
 
 cpu_bound = Demo(
     id="cpu-bound",
     order=60,
     title="CPU-bound work",
-    description="The same CPU work inline in an async view, in a thread, and in a "
-    "process pool, while a probe measures the event loop.",
+    description="The same CPU work inline in an async view, in two threads (pure Python, "
+    "and C code that releases the GIL), and in a process pool, while a probe measures the "
+    "event loop.",
     params={"work_ms": Param(250, 20, 1000, "roughly how much CPU time the work takes")},
 )
 
@@ -39,8 +40,30 @@ def process_pool() -> tuple[ProcessPoolExecutor, bool]:
         return _pool, False
 
 
+# The threaded variants' own pool: two threads, so a flood of CPU demos can hold the GIL in
+# at most two threads, never in the dozens the loop's default executor would start.
+CPU_THREADS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="cpu-demo")
+
+
 def work_cost(params) -> float:
     return params["work_ms"]
+
+
+async def in_two_threads(trace, work, work_ms: float, label: str) -> None:
+    """Split `work_ms` of `work` in two halves, run side by side on CPU_THREADS. If the
+    request is abandoned (the client left), the threads are told to stop."""
+    stop = threading.Event()
+    call = sync_to_async(work, thread_sensitive=False, executor=CPU_THREADS)
+
+    async def half(number: int) -> None:
+        with trace.span(f"{label} (half {number})", "cpu") as span:
+            span.thread = await call(work_ms / 2, stop)
+
+    try:
+        await asyncio.gather(half(1), half(2))
+    except asyncio.CancelledError:
+        stop.set()
+        raise
 
 
 @cpu_bound.variant("inline", title="inline in the async view (wrong)", blocks_loop=work_cost)
@@ -51,13 +74,20 @@ async def cpu_inline(request, params, trace):
         burn(params["work_ms"])
 
 
-@cpu_bound.variant("thread", title="sync_to_async(thread_sensitive=False)")
+@cpu_bound.variant("thread", title="pure Python in 2 threads (holds the GIL)", burns_cpu=work_cost)
 async def cpu_in_thread(request, params, trace):
-    # The loop stays responsive, but the thread still holds the GIL while it
-    # computes, so other Python code on this process runs slower meanwhile.
-    with trace.span("burn() in a thread", "cpu") as span:
-        where = sync_to_async(burn_and_say_where, thread_sensitive=False)
-        span.thread = await where(params["work_ms"])
+    # Two threads, but pure Python holds the GIL: they take turns, so the two
+    # halves take as long as the whole, and the loop waits for its turn too.
+    await in_two_threads(trace, burn_and_say_where, params["work_ms"], "burn()")
+
+
+@cpu_bound.variant(
+    "gil-releasing", title="hashlib in 2 threads (releases the GIL)", burns_cpu=work_cost
+)
+async def cpu_releasing_the_gil(request, params, trace):
+    # hashlib.pbkdf2_hmac hashes in C with the GIL released: the two halves
+    # run on two cores at once, and the event loop keeps its turn.
+    await in_two_threads(trace, derive_and_say_where, params["work_ms"], "pbkdf2_hmac()")
 
 
 async def in_process_pool(trace, work_ms: float, label: str):
@@ -70,14 +100,16 @@ async def in_process_pool(trace, work_ms: float, label: str):
     return span
 
 
-@cpu_bound.variant("process", title="ProcessPoolExecutor")
+@cpu_bound.variant("process", title="ProcessPoolExecutor", burns_cpu=work_cost)
 async def cpu_in_process(request, params, trace):
     # Another process has its own interpreter and GIL: the loop and the other
     # requests on this process carry on at full speed.
     await in_process_pool(trace, params["work_ms"], "burn() in a worker process")
 
 
-@cpu_bound.variant("celery", title="a Celery task (process pool without a broker)")
+@cpu_bound.variant(
+    "celery", title="a Celery task (process pool without a broker)", burns_cpu=work_cost
+)
 async def cpu_on_celery(request, params, trace):
     # A task queue moves the work off this machine's web processes altogether.
     if not settings.CELERY_BROKER_URL:

@@ -9,6 +9,8 @@ from django.conf import settings
 from django.core import checks
 from django.db import connection
 
+from ops.disclosure import shows_server_details
+
 from ..registry import Demo
 
 deployment = Demo(
@@ -56,9 +58,15 @@ def running_configuration(request, params, trace):
     return {
         "server": asgi_server(request),
         "workers": os.environ.get("WEB_CONCURRENCY", "1"),
-        "pid": os.getpid(),
-        "python": platform.python_version(),
-        "django": django.get_version(),
+        **(
+            {
+                "pid": os.getpid(),
+                "python": platform.python_version(),
+                "django": django.get_version(),
+            }
+            if shows_server_details(request)
+            else {}
+        ),
         "debug": settings.DEBUG,
         "database": {
             "vendor": connection.vendor,

@@ -9,10 +9,11 @@ import asyncio
 import time
 
 from asgiref.sync import sync_to_async
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError
 
 from ..models import Account
 from ..registry import Demo, Param
+from ..routers import atomic, connection
 
 locking = Demo(
     id="locking",
@@ -48,7 +49,7 @@ def withdraw(trace, label: str, account_id: int, amount: int, hold_ms: int, mode
                 account.save(update_fields=["balance"])
                 span.detail = f"read {account.balance + amount}, wrote {account.balance}"
                 return
-            with transaction.atomic():
+            with atomic():
                 rows = Account.objects.select_for_update(
                     nowait=mode == "nowait", skip_locked=mode == "skip-locked"
                 ).filter(pk=account_id)

@@ -1,10 +1,10 @@
 """A book list with its authors: N+1 queries, then the ways to avoid them."""
 
-from django.db import connection
 from django.db.models import Count
 
 from ..models import Author, Book
 from ..registry import Demo, Param
+from ..routers import connection
 
 queries = Demo(
     id="queries",

@@ -4,10 +4,10 @@ import uuid
 
 from asgiref.sync import sync_to_async
 from django.core.exceptions import SynchronousOnlyOperation
-from django.db import transaction
 
 from ..models import Account
 from ..registry import Demo, Param
+from ..routers import atomic, on_commit
 
 transactions = Demo(
     id="transactions",
@@ -32,7 +32,7 @@ def tag() -> str:
 def atomic_rollback(request, params, trace):
     owner = tag()
     try:
-        with trace.span("atomic(): write rows, then fail", "db"), transaction.atomic():
+        with trace.span("atomic(): write rows, then fail", "db"), atomic():
             for _ in range(params["rows"]):
                 Account.objects.create(owner=owner, balance=1)
             raise Refused("payment provider said no")
@@ -47,11 +47,11 @@ def atomic_rollback(request, params, trace):
 def nested_savepoint(request, params, trace):
     owner = tag()
     try:
-        with trace.span("outer atomic()", "db"), transaction.atomic():
+        with trace.span("outer atomic()", "db"), atomic():
             Account.objects.create(owner=owner, balance=1)
             try:
                 # A nested atomic() is a savepoint: its failure undoes only its own work.
-                with trace.span("inner atomic() fails", "db"), transaction.atomic():
+                with trace.span("inner atomic() fails", "db"), atomic():
                     for _ in range(params["rows"]):
                         Account.objects.create(owner=owner, balance=2)
                     raise Refused("inner step failed")
@@ -69,15 +69,15 @@ def nested_savepoint(request, params, trace):
 def on_commit_callbacks(request, params, trace):
     owner, ran = tag(), []
     try:
-        with trace.span("transaction that commits", "db"), transaction.atomic():
+        with trace.span("transaction that commits", "db"), atomic():
             Account.objects.create(owner=owner, balance=1)
-            transaction.on_commit(lambda: ran.append("after commit"))
+            on_commit(lambda: ran.append("after commit"))
             # Not run yet: it waits for the outermost atomic() to commit.
             pending_inside = list(ran)
         try:
-            with trace.span("transaction that rolls back", "db"), transaction.atomic():
+            with trace.span("transaction that rolls back", "db"), atomic():
                 Account.objects.create(owner=owner, balance=2)
-                transaction.on_commit(lambda: ran.append("after rollback"))
+                on_commit(lambda: ran.append("after rollback"))
                 raise Refused("rolled back")
         except Refused:
             pass
@@ -91,7 +91,7 @@ def on_commit_callbacks(request, params, trace):
 
 
 def transfer(owner: str) -> int:
-    with transaction.atomic():
+    with atomic():
         Account.objects.create(owner=owner, balance=10)
         return Account.objects.filter(owner=owner).count()
 
@@ -101,12 +101,12 @@ async def transaction_from_async(request, params, trace):
     owner, errors = tag(), []
     try:
         with trace.span("async with atomic()", "db"):
-            async with transaction.atomic():  # wrong: atomic() is not an async context manager
+            async with atomic():  # wrong: atomic() is not an async context manager
                 pass
     except (TypeError, AttributeError) as exc:
         errors.append(f"{type(exc).__name__}: {exc}")
     try:
-        with trace.span("with atomic() on the event loop", "db"), transaction.atomic():
+        with trace.span("with atomic() on the event loop", "db"), atomic():
             pass  # wrong: opening a transaction is a sync database call
     except SynchronousOnlyOperation as exc:
         errors.append(f"SynchronousOnlyOperation: {exc}")

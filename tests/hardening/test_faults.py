@@ -1,14 +1,18 @@
 """Faults in what the site depends on: each is a clear message in the demo panel's data, one
 log line on the server, and the rest of the site keeps serving."""
 
+import asyncio
+import contextlib
 import shutil
 import socket
 import sqlite3
 import subprocess
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import aiohttp
 import pytest
 
 from tests.playground.http import get
@@ -59,28 +63,57 @@ def test_upstream_faults_are_reported_not_crashed(faulty):
 
 @pytest.fixture
 def sqlite_server(tmp_path) -> Iterator[RunningServer]:
-    server = start_daphne(tmp_path, DJANGO_SQLITE_TIMEOUT="1")
+    # SQLite's one write lock per file is what this is about, whatever DATABASE_URL says.
+    database = tmp_path / "db.sqlite3"
+    server = start_daphne(tmp_path, DJANGO_SQLITE_TIMEOUT="1", DATABASE_URL=f"sqlite:///{database}")
     yield server
     server.stop()
 
 
-def test_a_locked_database_is_a_503_with_a_reason(sqlite_server):
-    database = sqlite_server.env["DATABASE_URL"].removeprefix("sqlite:///")
-    if not Path(database).exists():
-        pytest.skip("this run's server is not on SQLite")
-    holder = sqlite3.connect(database, isolation_level=None)
-    holder.execute("BEGIN EXCLUSIVE")  # another process holds the only write lock
+@contextlib.contextmanager
+def write_locked(path: Path) -> Iterator[None]:
+    """Another process holds the only write lock of this SQLite file."""
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
     try:
-        reply = get(sqlite_server.url + "/playground/api/async-orm/async")
-        assert reply.status == 503
-        assert "The database is not answering" in reply.json()["error"]
-        assert "database is locked" in reply.json()["error"]
-        assert reply.headers["Retry-After"] == "5"
-        assert get(sqlite_server.url + "/lessons/async-orm/").status == 200
+        yield
     finally:
         holder.execute("ROLLBACK")
         holder.close()
+
+
+def test_a_locked_database_is_a_503_with_a_reason(sqlite_server):
+    main = Path(sqlite_server.env["DATABASE_URL"].removeprefix("sqlite:///"))
+    with write_locked(main.with_name("db-demos.sqlite3")):
+        reply = get(sqlite_server.url + "/playground/api/async-orm/async")
+        assert reply.status == 503
+        assert "The database is not answering" in reply.json()["error"]
+        assert reply.headers["Retry-After"] == "5"
+        assert get(sqlite_server.url + "/lessons/async-orm/").status == 200
+    assert "database is locked" in sqlite_server.log()  # the reason, for the operator
     assert get(sqlite_server.url + "/playground/api/async-orm/async").status == 200
+
+
+def test_a_rating_on_a_locked_database_is_a_503_not_a_500(sqlite_server):
+    async def rate() -> tuple[int, dict, dict]:
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
+            async with session.get(sqlite_server.url + "/practice/") as page:
+                await page.read()
+            token = next(c.value for c in session.cookie_jar if c.key == "csrftoken")
+            body = {"lesson": "async-views", "rating": 3, "review_id": str(uuid.uuid4())}
+            async with session.post(
+                sqlite_server.url + "/practice/api/review",
+                json=body,
+                headers={"X-CSRFToken": token},
+            ) as reply:
+                return reply.status, dict(reply.headers), await reply.json()
+
+    main = Path(sqlite_server.env["DATABASE_URL"].removeprefix("sqlite:///"))
+    with write_locked(main):
+        status, headers, body = asyncio.run(rate())
+    assert status == 503 and headers["Retry-After"] == "5"
+    assert "busy or not answering" in body["error"]
+    assert asyncio.run(rate())[0] == 201
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ def server(tmp_path_factory) -> Iterator[RunningServer]:
     running = start_daphne(
         tmp_path_factory.mktemp("sustained"),
         PLAYGROUND_RATE_LIMIT="100000000",
+        DJANGO_TRUSTED_PROXIES="127.0.0.1",  # each simulated learner is a client of its own
         DJANGO_REQUEST_LOG="0",
     )
     yield running

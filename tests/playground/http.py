@@ -2,9 +2,11 @@
 
 import asyncio
 import json
+import socket
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import aiohttp
@@ -54,3 +56,20 @@ async def probe_while(url: str, probe_url: str) -> tuple[Reply, float]:
             ping = await aget(session, probe_url)
             worst = max(worst, ping.elapsed_ms)
         return await main, worst
+
+
+def raw_request(url: str, head: bytes, body_chunks: Iterable[bytes]) -> bytes:
+    """Send a hand-made request (headers, then the body piece by piece) and read the answer
+    to its end; a server that answers before the body is done may close on us."""
+    port = int(url.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as connection:
+        connection.sendall(head)
+        try:
+            for chunk in body_chunks:
+                connection.sendall(chunk)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the server answered and closed before the body ended
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    return answer

@@ -2,10 +2,8 @@
 
 import asyncio
 import json
-import sqlite3
 import time
 import urllib.request
-from pathlib import Path
 
 import aiohttp
 import pytest
@@ -130,11 +128,8 @@ def test_async_orm_runs_queries_off_the_loop_and_leaves_nothing(asgi_server):
     assert all(span["sql"] for span in reply["spans"])
     assert {span["thread"] for span in reply["spans"]} != {"MainThread"}
     assert reply["result"]["rows"] == 30
-    database = asgi_server.env["DATABASE_URL"].removeprefix("sqlite:///")
-    if Path(database).exists():
-        with sqlite3.connect(database) as db:
-            scratch = "SELECT count(*) FROM playground_book WHERE is_demo_scratch"
-            assert db.execute(scratch).fetchone() == (0,)
+    scratch = "SELECT count(*) FROM playground_book WHERE is_demo_scratch"
+    assert asgi_server.query(scratch, demos=True) == [(0,)]
 
 
 def test_sync_orm_in_async_view_shows_synchronous_only_operation(asgi_server):

@@ -111,6 +111,7 @@ def queueing_server(tmp_path_factory) -> Iterator[RunningServer]:
         PLAYGROUND_RATE_LIMIT="1000",
         PLAYGROUND_MAX_CONCURRENT_RUNS="2",
         PLAYGROUND_QUEUE_SECONDS="10",
+        PLAYGROUND_CLIENT_MAX_RUNS="100",  # one client's burst: this is about the line
     )
 
 

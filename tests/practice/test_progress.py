@@ -11,6 +11,7 @@ from practice.progress import (
     export,
     import_into,
     lesson_states,
+    read_import,
     record_demo_run,
     record_read,
     record_review,
@@ -102,11 +103,11 @@ def test_export_then_import_restores_progress():
     record_read(source, "async-orm")
     data = export(source)
     target = Learner.objects.create()
-    counts = import_into(target, data)
+    counts = import_into(target, read_import(data))
     assert counts == {"progress": 2, "reviews": 1, "demo_runs": 0}
     assert export(target)["progress"] == data["progress"]
     # Importing the same file again adds no review twice.
-    import_into(target, export(source))
+    import_into(target, read_import(export(source)))
     assert Review.objects.filter(learner=target).count() == 1
 
 
@@ -141,6 +142,6 @@ def test_export_then_import_restores_progress():
 def test_bad_imports_change_nothing(data, message):
     learner = Learner.objects.create()
     with pytest.raises(BadImport, match=message):
-        import_into(learner, data)
+        import_into(learner, read_import(data))
     assert Learner.objects.count() == 1
     assert Progress.objects.count() == Review.objects.count() == 0
