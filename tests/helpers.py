@@ -2,11 +2,23 @@
 
 from pathlib import Path
 
+# The one quiz every test lesson starts with; tests swap it for the quiz they need.
+QUIZ = """```quiz
+question: "Is this worth knowing?"
+options: ["yes", "no"]
+answer: "yes"
+explanation: "It comes up in interviews."
+```
+"""
+
 BODY = """
 ## Why interviewers ask this
 
 To see whether you know {topic}.
 
+## Predict first
+
+{quiz}
 ## Short answer
 
 {topic} is explained here in one sentence. Then more.
@@ -47,7 +59,7 @@ def lesson_text(
         f"order: {order}\ntags: [testing]\nrelated: {related}\n"
         f"key_points: [first point, second point, third point]\n{extra_meta}---\n"
     )
-    return meta + (body if body is not None else BODY.format(topic=title, ident=ident))
+    return meta + (body if body is not None else BODY.format(topic=title, ident=ident, quiz=QUIZ))
 
 
 def write_lesson(folder: Path, name: str, text: str) -> Path:
