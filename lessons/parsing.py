@@ -380,7 +380,7 @@ def _render_sections(spans, lines, out_lines, first_line: int, widgets) -> dict[
     sections = {}
     for span in spans:
         start, end = span.line - first_line, span.end_line - first_line
-        [heading_toc] = (heading := renderer.render(f"## {span.title}")).toc
+        heading = renderer.render(f"## {span.title}")
         body = renderer.render("\n".join(out_lines[start + 1 : end + 1]))
         html = PLACEHOLDER_RE.sub(lambda m: widgets[int(m.group(1))], body.html)
         sections[span.title] = Section(
@@ -391,7 +391,7 @@ def _render_sections(spans, lines, out_lines, first_line: int, widgets) -> dict[
             html=mark_safe(html),  # noqa: S308 - sanitised by nh3 + our own templates
             heading_html=mark_safe(heading.html),  # noqa: S308 - sanitised by nh3
             text=_plain_text(PLACEHOLDER_RE.sub("", body.html)),
-            toc={**heading_toc, "children": body.toc},
+            toc={**heading.toc[0], "children": body.toc},
         )
     return sections
 
