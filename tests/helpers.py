@@ -67,3 +67,17 @@ def write_lesson(folder: Path, name: str, text: str) -> Path:
     path = folder / name
     path.write_text(text)
     return path
+
+
+def lesson_code(slug: str, marker: str) -> dict:
+    """Run the ```python block of a real lesson that contains `marker`; return its namespace.
+
+    The lesson's own example is what a test exercises, so the lesson cannot drift from it.
+    """
+    from lessons.catalog import get_catalog
+
+    lesson = get_catalog().lessons[slug]
+    [block] = [b for b in lesson.code_blocks if b.lang == "python" and marker in b.source]
+    namespace = {"__name__": f"lesson_{slug.replace('-', '_')}"}
+    exec(compile(block.source, f"{lesson.path}:{block.line}", "exec"), namespace)  # noqa: S102
+    return namespace
