@@ -82,6 +82,7 @@ def serve(url: str, **scope_extra) -> list[str]:
     return list(log)
 
 
+@pytest.mark.django_db  # the site's middleware may read the session
 @pytest.mark.urls(__name__)
 def test_file_response_reads_the_whole_file_before_the_first_body_byte():
     with pytest.warns(Warning, match="must consume synchronous iterators"):
@@ -92,6 +93,7 @@ def test_file_response_reads_the_whole_file_before_the_first_body_byte():
     assert order.count("read") >= SIZE // (64 * 1024)
 
 
+@pytest.mark.django_db
 @pytest.mark.urls(__name__)
 def test_the_lessons_async_reader_sends_a_chunk_before_reading_the_next(tmp_path, monkeypatch):
     big = tmp_path / "big.bin"
