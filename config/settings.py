@@ -137,11 +137,16 @@ try:
     DATABASES = {"default": database(env.str("DATABASE_URL", default="sqlite:///db.sqlite3"))}
 except ValueError as exc:  # django-environ's own complaint about a URL it can't read
     raise ImproperlyConfigured(f"DATABASE_URL: {exc}") from None
-if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+DEMOS_DATABASE = env.str("DJANGO_DEMOS_DATABASE", default="")
+if DATABASES["default"]["ENGINE"].endswith("sqlite3") and DEMOS_DATABASE != "shared":
     # SQLite has one write lock per file: the demos write to a file of their own, so a demo
     # that holds a transaction open never makes a learner's rating wait (playground/routers.py).
     main_db = Path(DATABASES["default"]["NAME"])
-    DATABASES["demos"] = sqlite_database(main_db.with_name(f"{main_db.stem}-demos.sqlite3"))
+    DATABASES["demos"] = sqlite_database(
+        Path(DEMOS_DATABASE)
+        if DEMOS_DATABASE
+        else main_db.with_name(f"{main_db.stem}-demos.sqlite3")
+    )
 DATABASE_ROUTERS = ["playground.routers.DemoDatabaseRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -26,6 +26,7 @@ class Quiz:
     answer: int  # index into options
     explanation: str
     line: int
+    demo: str | None = None  # the demo this quiz predicts, embedded by the same lesson
 
 
 def _load_mapping(source: str, kind: str) -> dict:
@@ -58,7 +59,7 @@ def parse_demo(source: str, line: int) -> DemoBlock:
 
 def parse_quiz(source: str, line: int) -> Quiz:
     data = _load_mapping(source, "quiz")
-    unknown = sorted(set(data) - {"question", "options", "answer", "explanation"})
+    unknown = sorted(set(data) - {"question", "options", "answer", "explanation", "demo"})
     if unknown:
         raise BlockError(f"quiz block has unknown key {unknown[0]!r}")
     question, options = data.get("question"), data.get("options")
@@ -78,10 +79,14 @@ def parse_quiz(source: str, line: int) -> Quiz:
         raise BlockError(f"quiz 'answer:' must be one of the options exactly, not {answer!r}")
     if not isinstance(explanation, str) or not explanation.strip():
         raise BlockError("quiz block needs an 'explanation:' shown after the learner answers")
+    demo = data.get("demo")
+    if demo is not None and (not isinstance(demo, str) or not demo.strip()):
+        raise BlockError("quiz 'demo:' must name a demo id, e.g. 'demo: fanout'")
     return Quiz(
         question=question.strip(),
         options=tuple(options),
         answer=options.index(str(answer)),
         explanation=explanation.strip(),
         line=line,
+        demo=demo.strip() if demo else None,
     )

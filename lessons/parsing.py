@@ -14,11 +14,13 @@ from django.utils.html import strip_tags
 from django.utils.safestring import SafeString, mark_safe
 
 from .blocks import BlockError, DemoBlock, Quiz, parse_demo, parse_quiz
-from .rendering import render_inline, render_markdown
+from .rendering import PageRenderer, render_inline, render_markdown
 from .tracks import LEVELS, TRACKS
 
+PREDICT = "Predict first"  # every quiz lives here, before any text that answers it
 SECTIONS = (
     "Why interviewers ask this",
+    PREDICT,
     "Short answer",
     "Answer",
     "Pro tip",
@@ -68,7 +70,30 @@ class Lesson:
     identifiers: set[str]  # names used in code blocks, for search
     related_line: int = 1
     code_blocks: list["Fence"] = field(default_factory=list)  # every fenced block but widgets
-    sections: dict[str, SafeString] = field(default_factory=dict)  # section title -> HTML
+    sections: dict[str, "Section"] = field(default_factory=dict)  # in page order
+
+
+@dataclass(frozen=True)
+class Section:
+    """One `## ` section: its Markdown as written, and that Markdown rendered on its own.
+
+    In a template `{{ section }}` is its body's HTML.
+    """
+
+    title: str
+    line: int  # 1-based line of the `## ` heading
+    end_line: int  # 1-based last line of the section
+    markdown: str  # the body below the heading, fenced widgets included
+    html: SafeString  # the body rendered through the pipeline, widgets in place
+    heading_html: SafeString
+    text: str  # the body as plain text, widgets left out (for search and summaries)
+    toc: dict  # this section's table-of-contents entry, its `###` headings as children
+
+    def __str__(self) -> str:
+        return self.html
+
+    def __html__(self) -> str:
+        return self.html
 
 
 @dataclass
@@ -99,7 +124,7 @@ def parse_lesson(path: Path, text: str, *, display_path: Path) -> Lesson:
     _check_front_matter(path, meta, key_lines, problem)
     body_lines = body.splitlines()
     fences, headings = _scan(body_lines, body_line, problem)
-    _check_sections(headings, body_lines, body_line, problem)
+    spans = _check_sections(headings, body_lines, body_line, problem)
 
     demos: list[DemoBlock] = []
     quizzes: list[Quiz] = []
@@ -129,23 +154,21 @@ def parse_lesson(path: Path, text: str, *, display_path: Path) -> Lesson:
         for index in range(start + 1, min(end + 1, len(out_lines))):
             out_lines[index] = ""
         widgets.append(widget)
+    _check_quizzes(fences, quizzes, demos, spans, body_line, problem)
 
     if problems:
         raise LessonFileError(problems)
 
-    rendered = render_markdown("\n".join(out_lines))
-    without_widgets = PLACEHOLDER_RE.sub("", rendered.html)
-    plain = _plain_text(without_widgets)
-    sections = _split_sections(without_widgets)
-    page_html = PLACEHOLDER_RE.sub(lambda m: widgets[int(m.group(1))], rendered.html)
+    sections = _render_sections(spans, body_lines, out_lines, body_line, widgets)
+    page_html = "\n".join(f"{s.heading_html}\n{s.html}" for s in sections.values())
+    plain = " ".join(f"{s.title} {s.text}" for s in sections.values())
     identifiers = {
         name
         for fence in fences
         if fence.lang not in {"demo", "quiz", "text"}
         for name in IDENTIFIER_RE.findall(fence.source)
     }
-    short_answer = _plain_text(sections.get("Short answer", ""))
-    summary = meta.get("summary") or _first_sentence(short_answer)
+    summary = meta.get("summary") or _first_sentence(sections["Short answer"].text)
     return Lesson(
         slug=meta["slug"],
         title=meta["title"],
@@ -161,7 +184,7 @@ def parse_lesson(path: Path, text: str, *, display_path: Path) -> Lesson:
         ],
         path=path,
         html=mark_safe(page_html),  # noqa: S308 - sanitised by nh3 + our own templates
-        toc=rendered.toc,
+        toc=[section.toc for section in sections.values()],
         demos=demos,
         quizzes=quizzes,
         text=plain,
@@ -285,36 +308,91 @@ def _scan(lines: list[str], first_line: int, problem) -> tuple[list[Fence], list
     return fences, headings
 
 
-def _check_sections(headings, lines: list[str], first_line: int, problem) -> None:
-    """Check the required sections are there, in order, and not empty."""
+@dataclass(frozen=True)
+class _Span:
+    """Where a section sits in the body: lines are 1-based file lines."""
+
+    title: str  # the canonical title from SECTIONS
+    line: int  # the heading
+    end_line: int  # the last line before the next heading (or the file's end)
+
+
+def _check_sections(headings, lines: list[str], first_line: int, problem) -> list[_Span]:
+    """Check the sections are the known ones, in order, not empty; return where each sits."""
     for line, level, _text in headings:
         if level == 1:
             problem(line, "no '# ' headings in the body: the title comes from the front matter")
-    h2 = [(line, text.strip()) for line, level, text in headings if level == 2]
-    found = {text.lower(): line for line, text in h2}
-    expected = [s for s in SECTIONS if s not in OPTIONAL_SECTIONS or s.lower() in found]
-    for section in expected:
-        if section.lower() not in found:
-            problem(first_line, f"missing section '## {section}'")
-    positions = [found[s.lower()] for s in expected if s.lower() in found]
-    if positions != sorted(positions):
-        problem(positions[0], f"sections must come in this order: {', '.join(SECTIONS)}")
-    known = {s.lower() for s in SECTIONS}
-    for index, (line, text) in enumerate(h2):
-        start = line - first_line + 1
-        end = h2[index + 1][0] - first_line if index + 1 < len(h2) else len(lines)
-        if text.lower() in known and not "\n".join(lines[start:end]).strip():
-            problem(line, f"section '## {text}' is empty")
-
-
-def _split_sections(page_html: str) -> dict[str, SafeString]:
-    """Cut rendered HTML at its <h2> headings: section title -> the HTML under it."""
     canonical = {s.lower(): s for s in SECTIONS}
+    last_line = first_line + len(lines) - 1
+    h2 = [(line, text.strip()) for line, level, text in headings if level == 2]
+    spans = []
+    for index, (line, text) in enumerate(h2):
+        end = h2[index + 1][0] - 1 if index + 1 < len(h2) else last_line
+        if text.lower() not in canonical:
+            problem(line, f"unknown section '## {text}' (sections: {', '.join(SECTIONS)})")
+            continue
+        spans.append(_Span(canonical[text.lower()], line, end))
+        body = lines[line - first_line + 1 : end - first_line + 1]
+        if not "\n".join(body).strip():
+            problem(line, f"section '## {text}' is empty")
+    before = h2[0][0] if h2 else last_line + 1
+    stray = next((i for i in range(first_line, before) if lines[i - first_line].strip()), None)
+    if stray is not None:
+        problem(stray, f"text before '## {SECTIONS[0]}' belongs in a section")
+
+    found = {span.title: span.line for span in spans}
+    for title in (s for s in SECTIONS if s not in OPTIONAL_SECTIONS):
+        if title not in found:
+            problem(first_line, f"missing section '## {title}'")
+    order = [span.title for span in spans]
+    if order != sorted(order, key=SECTIONS.index) or len(set(order)) != len(order):
+        problem(
+            spans[0].line, f"sections must come once each, in this order: {', '.join(SECTIONS)}"
+        )
+    return spans
+
+
+def _check_quizzes(fences, quizzes, demos, spans, first_line: int, problem) -> None:
+    """Every quiz sits in Predict first, there is at least one, and its demo is on the page."""
+    predict = next((span for span in spans if span.title == PREDICT), None)
+    quiz_fences = [fence for fence in fences if fence.lang == "quiz"]
+    for fence in quiz_fences:
+        if predict is None or not predict.line < fence.line <= predict.end_line:
+            problem(
+                fence.line,
+                f"a quiz belongs in '## {PREDICT}', so the learner predicts before any text "
+                "answers it",
+            )
+    if not quiz_fences:
+        problem(
+            predict.line if predict else first_line,
+            f"'## {PREDICT}' needs at least one quiz block: a prediction to make before reading on",
+        )
+    embedded = {demo.demo_id for demo in demos}
+    for quiz in quizzes:
+        if quiz.demo is not None and quiz.demo not in embedded:
+            problem(quiz.line, f"quiz names demo {quiz.demo!r}, which this lesson does not embed")
+
+
+def _render_sections(spans, lines, out_lines, first_line: int, widgets) -> dict[str, Section]:
+    """Render each section's Markdown on its own, heading ids unique across the page."""
+    renderer = PageRenderer()
     sections = {}
-    for chunk in re.split(r"(?=<h2[ >])", page_html)[1:]:
-        heading, _, rest = chunk.partition("</h2>")
-        title = _plain_text(heading)
-        sections[canonical.get(title.lower(), title)] = mark_safe(rest.strip())  # noqa: S308
+    for span in spans:
+        start, end = span.line - first_line, span.end_line - first_line
+        heading = renderer.render(f"## {span.title}")
+        body = renderer.render("\n".join(out_lines[start + 1 : end + 1]))
+        html = PLACEHOLDER_RE.sub(lambda m: widgets[int(m.group(1))], body.html)
+        sections[span.title] = Section(
+            title=span.title,
+            line=span.line,
+            end_line=span.end_line,
+            markdown="\n".join(lines[start + 1 : end + 1]).strip("\n"),
+            html=mark_safe(html),  # noqa: S308 - sanitised by nh3 + our own templates
+            heading_html=mark_safe(heading.html),  # noqa: S308 - sanitised by nh3
+            text=_plain_text(PLACEHOLDER_RE.sub("", body.html)),
+            toc={**heading.toc[0], "children": body.toc},
+        )
     return sections
 
 

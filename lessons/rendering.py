@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import markdown
 import nh3
+from markdown.extensions.toc import slugify, unique
 from pygments.formatters import HtmlFormatter
 
 EXTENSIONS = ["fenced_code", "codehilite", "tables", "admonition", "toc", "sane_lists"]
@@ -46,11 +47,28 @@ def sanitise(html: str) -> str:
     return nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES)
 
 
+class PageRenderer:
+    """Render the pieces of one page (a lesson's sections) each on its own, through the one
+    pipeline, with heading ids unique across the whole page."""
+
+    def __init__(self) -> None:
+        self._ids: set[str] = set()
+        configs = {**EXTENSION_CONFIGS, "toc": {**EXTENSION_CONFIGS["toc"], "slugify": self._slug}}
+        self._md = markdown.Markdown(extensions=EXTENSIONS, extension_configs=configs)
+
+    def _slug(self, value: str, separator: str) -> str:
+        # `unique` records the id, so a later piece's "Example" becomes "example_1".
+        return unique(slugify(value, separator), self._ids)
+
+    def render(self, source: str) -> Rendered:
+        self._md.reset()
+        html = self._md.convert(source)
+        return Rendered(html=sanitise(html), toc=_clean_toc(self._md.toc_tokens))
+
+
 def render_markdown(source: str) -> Rendered:
     """Render Markdown to sanitised HTML plus its table of contents."""
-    md = markdown.Markdown(extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS)
-    html = md.convert(source)
-    return Rendered(html=sanitise(html), toc=_clean_toc(md.toc_tokens))
+    return PageRenderer().render(source)
 
 
 def render_inline(source: str) -> str:

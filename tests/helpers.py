@@ -2,11 +2,23 @@
 
 from pathlib import Path
 
+# The one quiz every test lesson starts with; tests swap it for the quiz they need.
+QUIZ = """```quiz
+question: "Is this worth knowing?"
+options: ["yes", "no"]
+answer: "yes"
+explanation: "It comes up in interviews."
+```
+"""
+
 BODY = """
 ## Why interviewers ask this
 
 To see whether you know {topic}.
 
+## Predict first
+
+{quiz}
 ## Short answer
 
 {topic} is explained here in one sentence. Then more.
@@ -47,7 +59,7 @@ def lesson_text(
         f"order: {order}\ntags: [testing]\nrelated: {related}\n"
         f"key_points: [first point, second point, third point]\n{extra_meta}---\n"
     )
-    return meta + (body if body is not None else BODY.format(topic=title, ident=ident))
+    return meta + (body if body is not None else BODY.format(topic=title, ident=ident, quiz=QUIZ))
 
 
 def write_lesson(folder: Path, name: str, text: str) -> Path:
@@ -55,3 +67,17 @@ def write_lesson(folder: Path, name: str, text: str) -> Path:
     path = folder / name
     path.write_text(text)
     return path
+
+
+def lesson_code(slug: str, marker: str) -> dict:
+    """Run the ```python block of a real lesson that contains `marker`; return its namespace.
+
+    The lesson's own example is what a test exercises, so the lesson cannot drift from it.
+    """
+    from lessons.catalog import get_catalog
+
+    lesson = get_catalog().lessons[slug]
+    [block] = [b for b in lesson.code_blocks if b.lang == "python" and marker in b.source]
+    namespace = {"__name__": f"lesson_{slug.replace('-', '_')}"}
+    exec(compile(block.source, f"{lesson.path}:{block.line}", "exec"), namespace)  # noqa: S102
+    return namespace

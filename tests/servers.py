@@ -109,6 +109,7 @@ def server_env(workdir: Path, **extra: str) -> dict[str, str]:
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "DJANGO_LESSONS_DIR": str(lessons_dir),
         "PYTHONUNBUFFERED": "1",
+        "DJANGO_DEMOS_DATABASE": "",  # as a real server runs: the demos in a file of their own
         # Test servers may share one Redis: keep their keys (rate limits, locks) apart.
         "DJANGO_CACHE_PREFIX": f"test-{uuid.uuid4().hex[:8]}",
     }

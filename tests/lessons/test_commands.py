@@ -31,6 +31,7 @@ def test_new_lesson_writes_a_skeleton_that_passes_once_filled(lessons_dir: Path)
     filled = path.read_text()
     for heading in (
         "Why interviewers ask this",
+        "Predict first",
         "Short answer",
         "Answer",
         "Pro tip",
@@ -38,11 +39,37 @@ def test_new_lesson_writes_a_skeleton_that_passes_once_filled(lessons_dir: Path)
         "Follow-up questions",
     ):
         filled = filled.replace(f"## {heading}\n", f"## {heading}\n\nWritten.\n")
-    # ...and its key points.
+    # ...its key points...
     for number in (1, 2, 3):
         filled = filled.replace('  - ""', f'  - "Point {number}"', 1)
+    # ...and its quiz, which is still invalid until it is filled in.
+    path.write_text(filled)
+    err = StringIO()
+    with pytest.raises(CommandError):
+        call_command("check_lessons", stderr=err)
+    assert "quiz block needs a 'question:'" in err.getvalue()
+    filled = (
+        filled.replace('question: ""', 'question: "Which?"')
+        .replace('  - ""', '  - "this"', 1)
+        .replace('  - ""', '  - "that"', 1)
+        .replace('answer: ""', 'answer: "this"')
+        .replace('explanation: ""', 'explanation: "Because."')
+    )
     path.write_text(filled)
     call_command("check_lessons", stdout=StringIO())
+
+
+def test_check_lessons_reports_a_misplaced_quiz_with_its_line(lessons_dir: Path):
+    text = lesson_text("misplaced")
+    quiz = text[text.index("```quiz") : text.index("## Short answer")]
+    moved = text.replace(quiz, "").replace("## Pro tip\n", f"## Pro tip\n\n{quiz}")
+    moved = moved.replace("## Predict first\n\n", "## Predict first\n\nGuess first.\n")
+    path = write_lesson(lessons_dir / "async", "78-misplaced.md", moved)
+    err = StringIO()
+    with pytest.raises(CommandError):
+        call_command("check_lessons", stderr=err)
+    line = path.read_text().splitlines().index("```quiz") + 1
+    assert f"78-misplaced.md:{line}: a quiz belongs in '## Predict first'" in err.getvalue()
 
 
 def test_new_lesson_refuses_bad_input(lessons_dir: Path):

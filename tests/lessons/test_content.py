@@ -52,6 +52,15 @@ def test_every_lesson_embeds_a_demo():
     assert [lesson.slug for lesson in LESSONS if not lesson.demos] == []
 
 
+def test_every_quiz_names_the_demo_that_checks_it():
+    assert [
+        f"{lesson.slug}:{quiz.line}"
+        for lesson in LESSONS
+        for quiz in lesson.quizzes
+        if not quiz.demo
+    ] == []
+
+
 def test_every_demo_is_embedded_by_some_lesson():
     embedded = {demo.demo_id for lesson in LESSONS for demo in lesson.demos}
     assert sorted(set(DEMOS) - embedded) == []

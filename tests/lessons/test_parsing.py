@@ -2,7 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from lessons.parsing import LessonFileError, parse_lesson
+from lessons.parsing import SECTIONS, LessonFileError, parse_lesson
+from tests.helpers import QUIZ as HELPER_QUIZ
 from tests.helpers import lesson_text
 
 PATH = Path("content/async/01-sample.md")
@@ -24,6 +25,7 @@ def test_valid_lesson_parses_with_sections_toc_and_highlighting():
     assert lesson.title == "Sample things"
     assert [item["name"] for item in lesson.toc] == [
         "Why interviewers ask this",
+        "Predict first",
         "Short answer",
         "Answer",
         "Pro tip",
@@ -34,7 +36,38 @@ def test_valid_lesson_parses_with_sections_toc_and_highlighting():
     assert 'class="k"' in lesson.html  # the `def` keyword got a token class
     assert "sample" in lesson.identifiers
     assert lesson.summary == "Sample things is explained here in one sentence."
-    assert "Measure it." in lesson.sections["Pro tip"]
+    assert "Measure it." in lesson.sections["Pro tip"].html
+
+
+def test_sections_are_structured_each_rendered_on_its_own():
+    lesson = parse(lesson_text("sample", title="Sample things"))
+    assert list(lesson.sections) == [s for s in SECTIONS if s != "Common mistakes"]
+    short = lesson.sections["Short answer"]
+    assert short.markdown == "Sample things is explained here in one sentence. Then more."
+    assert short.html == "<p>Sample things is explained here in one sentence. Then more.</p>"
+    assert str(short) == short.html  # a template prints the body
+    assert short.text == short.markdown
+    assert lesson.html.startswith(lesson.sections["Why interviewers ask this"].heading_html)
+    assert '<h2 id="short-answer">' in short.heading_html
+    # The quiz widget sits in its own section's HTML, and in no other.
+    assert 'class="quiz"' in lesson.sections["Predict first"].html
+    assert 'class="quiz"' not in lesson.sections["Answer"].html
+    text = lesson_text("sample")
+    assert text.splitlines()[lesson.sections["Answer"].line - 1] == "## Answer"
+
+
+def test_subheadings_become_toc_children_with_ids_unique_across_sections():
+    text = (
+        lesson_text("sample")
+        .replace("Some detail", "### Example\n\nOne.\n\nSome detail")
+        .replace("Measure it.", "### Example\n\nTwo.")
+    )
+    lesson = parse(text)
+    answer = next(item for item in lesson.toc if item["name"] == "Answer")
+    tip = next(item for item in lesson.toc if item["name"] == "Pro tip")
+    assert [child["id"] for child in answer["children"]] == ["example"]
+    assert [child["id"] for child in tip["children"]] == ["example_1"]
+    assert '<h3 id="example_1">' in lesson.sections["Pro tip"].html
 
 
 def test_bad_front_matter_yaml_is_reported_with_its_line():
@@ -62,6 +95,17 @@ def test_missing_section_names_it():
     assert problems(text) == [f"{PATH}:11: missing section '## Pro tip'"]
 
 
+def test_unknown_section_and_stray_text_are_reported_at_their_lines():
+    text = lesson_text("sample").replace("## Pro tip", "## Extra\n\nMore.\n\n## Pro tip")
+    [message] = problems(text)
+    assert text.splitlines()[int(message.split(":")[1]) - 1] == "## Extra"
+    assert "unknown section '## Extra'" in message
+    text = lesson_text("sample").replace("## Why", "A stray line.\n\n## Why")
+    [message] = problems(text)
+    assert text.splitlines()[int(message.split(":")[1]) - 1] == "A stray line."
+    assert "belongs in a section" in message
+
+
 def test_empty_section_and_wrong_order_are_reported():
     text = lesson_text("sample").replace("Measure it.", "")
     [message] = problems(text)
@@ -72,7 +116,7 @@ def test_empty_section_and_wrong_order_are_reported():
         .replace("## Why interviewers ask this", "## Short answer")
         .replace("## Tmp", "## Why interviewers ask this")
     )
-    assert any("must come in this order" in m for m in problems(swapped))
+    assert any("in this order" in m for m in problems(swapped))
 
 
 def test_slug_must_match_file_name_and_track_its_folder():
@@ -130,16 +174,68 @@ answer: "gather"
 explanation: "Because the calls **overlap**."
 ```
 """
+DEMO = "```demo\nid: fanout\n```\n\nSome detail"
+
+
+def with_quiz(quiz: str) -> str:
+    """The test lesson with `quiz` in Predict first instead of the helper's quiz."""
+    return lesson_text("sample").replace(HELPER_QUIZ, quiz)
 
 
 def test_quiz_block_renders_options_answer_and_hidden_explanation():
-    lesson = parse(lesson_text("sample").replace("Some detail", QUIZ + "\nSome detail"))
+    lesson = parse(with_quiz(QUIZ))
     [quiz] = lesson.quizzes
     assert quiz.options == ("gather", "a loop")
     assert quiz.answer == 0
+    assert quiz.demo is None
     assert 'data-answer="0"' in lesson.html
     assert "<strong>overlap</strong>" in lesson.html
     assert 'class="quiz-result" hidden' in lesson.html
+
+
+def test_quiz_comes_before_the_short_answer_on_the_page():
+    lesson = parse(with_quiz(QUIZ))
+    assert lesson.html.index('class="quiz"') < lesson.html.index('id="short-answer"')
+
+
+def test_quiz_outside_predict_first_is_reported_at_its_line():
+    text = lesson_text("sample").replace("Some detail", QUIZ + "\nSome detail")
+    [message] = problems(text)
+    line = int(message.split(":")[1])
+    assert text.splitlines()[line - 1] == "```quiz"
+    assert text.splitlines().index("## Answer") < line - 1
+    assert "a quiz belongs in '## Predict first'" in message
+
+
+def test_lesson_without_a_quiz_is_reported():
+    text = lesson_text("sample").replace(HELPER_QUIZ, "Think about it first.\n")
+    [message] = problems(text)
+    line = int(message.split(":")[1])
+    assert text.splitlines()[line - 1] == "## Predict first"
+    assert "needs at least one quiz" in message
+
+
+def test_lesson_without_predict_first_is_reported():
+    text = lesson_text("sample").replace("## Predict first\n\n" + HELPER_QUIZ, "")
+    found = problems(text)
+    assert any("missing section '## Predict first'" in m for m in found)
+    assert any("needs at least one quiz" in m for m in found)
+
+
+def test_quiz_names_the_demo_it_predicts():
+    quiz = QUIZ.replace('question: "Which', 'demo: fanout\nquestion: "Which')
+    lesson = parse(with_quiz(quiz).replace("Some detail", DEMO))
+    [quiz_block] = lesson.quizzes
+    assert quiz_block.demo == "fanout"
+
+
+@pytest.mark.parametrize("demo", ["blocking", "no-such-demo"])
+def test_quiz_naming_a_demo_the_lesson_does_not_embed_is_reported(demo):
+    quiz = QUIZ.replace('question: "Which', f'demo: {demo}\nquestion: "Which')
+    text = with_quiz(quiz).replace("Some detail", DEMO)
+    [message] = problems(text)
+    assert text.splitlines()[int(message.split(":")[1]) - 1] == "```quiz"
+    assert f"quiz names demo '{demo}', which this lesson does not embed" in message
 
 
 @pytest.mark.parametrize(
@@ -149,11 +245,11 @@ def test_quiz_block_renders_options_answer_and_hidden_explanation():
         (('options: ["gather", "a loop"]', 'options: ["gather"]'), "at least two entries"),
         (('explanation: "Because the calls **overlap**."', ""), "needs an 'explanation:'"),
         (('question: "Which is faster?"', 'question: "Which?"\nhint: x'), "unknown key 'hint'"),
+        (('question: "Which is faster?"', 'question: "Which?"\ndemo: [x]'), "must name a demo"),
     ],
 )
 def test_bad_quiz_blocks_are_reported(change, expected):
-    quiz = QUIZ.replace(*change)
-    [message] = problems(lesson_text("sample").replace("Some detail", quiz + "\nSome detail"))
+    [message] = problems(with_quiz(QUIZ.replace(*change)))
     assert expected in message
 
 
@@ -177,5 +273,5 @@ def test_script_and_event_handlers_in_a_lesson_are_inert():
 
 def test_hostile_quiz_text_is_inert():
     quiz = QUIZ.replace("Which is faster?", "<img src=x onerror=alert(1)> Which?")
-    lesson = parse(lesson_text("sample").replace("Some detail", quiz + "\nSome detail"))
+    lesson = parse(with_quiz(quiz))
     assert "onerror" not in str(lesson.html)

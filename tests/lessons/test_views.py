@@ -2,6 +2,7 @@ from pathlib import Path
 
 import pytest
 
+from lessons.catalog import get_catalog
 from tests.helpers import lesson_text, write_lesson
 
 
@@ -16,11 +17,24 @@ def test_home_lists_tracks_and_lessons(client):
 
 def test_lesson_page_has_sections_toc_and_level(client):
     body = client.get("/lessons/async-views/").content.decode()
-    for section in ("why-interviewers-ask-this", "short-answer", "answer", "pro-tip"):
+    for section in (
+        "why-interviewers-ask-this",
+        "predict-first",
+        "short-answer",
+        "answer",
+        "pro-tip",
+    ):
         assert f'href="#{section}"' in body  # table of contents
         assert f'id="{section}"' in body
     assert 'class="level level-advanced"' in body
     assert 'data-demo="fanout"' in body
+
+
+def test_every_lesson_asks_its_predictions_before_the_short_answer(client):
+    for slug in get_catalog().lessons:
+        body = client.get(f"/lessons/{slug}/").content.decode()
+        assert 'href="#predict-first"' in body
+        assert body.index('class="quiz"') < body.index('id="short-answer"'), slug
 
 
 def test_track_page_and_unknown_track(client):

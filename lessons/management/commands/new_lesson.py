@@ -22,6 +22,18 @@ key_points:
 
 ## Why interviewers ask this
 
+## Predict first
+
+```quiz
+question: ""
+options:
+  - ""
+  - ""
+answer: ""
+explanation: ""
+demo:
+```
+
 ## Short answer
 
 ## Answer
@@ -56,6 +68,7 @@ class Command(BaseCommand):
         path.write_text(SKELETON.format(title=title, slug=slug, track=track, order=order))
         self.stdout.write(f"Wrote {path}")
         self.stdout.write(
-            "Fill in every section, then run `python manage.py check_lessons`. "
+            "Fill in every section and the quiz (name the demo it predicts in `demo:`, "
+            "or delete that line), then run `python manage.py check_lessons`. "
             "See docs/authoring.md for demo and quiz blocks."
         )
