@@ -2,9 +2,11 @@
 
 from django import template
 from django.conf import settings
+from django.urls import reverse
 
 from playground.registry import get_demo
 from playground.runner import VARIANTS
+from playground.urls import run_view_name
 
 register = template.Library()
 
@@ -35,6 +37,9 @@ def demo_panel(demo_id: str, values: dict) -> dict:
             "name": name,
             "title": demo.variant_title(name),
             "blocks_loop": bool(found and found.blocks_loop),
+            "run_url": reverse(f"playground:{run_view_name(demo_id, name)}")
+            if found
+            else reverse("playground:unknown_variant", args=[demo_id, name]),
         }
         for name, found in zip(demo.variants, registered, strict=True)
     ]
