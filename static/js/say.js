@@ -5,10 +5,16 @@
 
 const PLACEHOLDER = /\{(\w+)\}/g;
 
+// The templates are the server's and never change, so each is looked up once.
+const templates = new Map();
+
 function template(selector) {
-  const found = document.querySelector(selector);
-  if (!found) throw new Error(`The page has no <template ${selector}>.`);
-  return found;
+  if (!templates.has(selector)) {
+    const found = document.querySelector(selector);
+    if (!found) throw new Error(`The page has no ${selector}.`);
+    templates.set(selector, found);
+  }
+  return templates.get(selector);
 }
 
 function fillText(node, values) {
