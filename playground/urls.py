@@ -6,6 +6,7 @@ from .runner import url_name, view_for
 
 app_name = "playground"
 
+
 urlpatterns = [
     path("", views.index, name="index"),
     path("api/demos", views.demos_api, name="demos"),

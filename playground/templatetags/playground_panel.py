@@ -2,8 +2,10 @@
 
 from django import template
 from django.conf import settings
+from django.urls import reverse
 
 from playground.registry import get_demo
+from playground.runner import url_name
 
 register = template.Library()
 
@@ -27,7 +29,12 @@ def demo_panel(demo_id: str, values: dict) -> dict:
         for name, param in demo.params.items()
     ]
     variants = [
-        {"name": name, "title": variant.title, "blocks_loop": bool(variant.blocks_loop)}
+        {
+            "name": name,
+            "title": variant.title,
+            "blocks_loop": bool(variant.blocks_loop),
+            "run_url": reverse(f"playground:{url_name(variant)}"),
+        }
         for name, variant in demo.variants.items()
     ]
     return {

@@ -1,0 +1,51 @@
+"""The site's JavaScript: small native modules, no URL of their own, every import preloaded."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+JS = BASE_DIR / "static" / "js"
+OWN_JS = sorted(path for path in JS.rglob("*.js") if "vendor" not in path.parts)
+MAX_LINES = 300
+URL_OF_OURS = re.compile(r"/(practice|playground)/")
+IMPORT = re.compile(r"""^import .* from "(\.{1,2}/[^"]+)";$""", re.MULTILINE)
+
+
+def imports(module: Path) -> set[Path]:
+    """Every module `module` imports, directly or through others."""
+    found: set[Path] = set()
+    todo = [module]
+    while todo:
+        current = todo.pop()
+        for target in IMPORT.findall(current.read_text()):
+            path = (current.parent / target).resolve()
+            if path not in found:
+                found.add(path)
+                todo.append(path)
+    return found
+
+
+@pytest.mark.parametrize("path", OWN_JS, ids=lambda path: str(path.relative_to(JS)))
+def test_each_script_is_small(path: Path):
+    lines = len(path.read_text().splitlines())
+    assert lines <= MAX_LINES, f"{path.relative_to(BASE_DIR)} has {lines} lines: split it"
+
+
+@pytest.mark.parametrize("path", OWN_JS, ids=lambda path: str(path.relative_to(JS)))
+def test_no_script_holds_a_url_of_ours(path: Path):
+    # Every URL comes from the page, filled in by {% url %}.
+    lines = [line for line in path.read_text().splitlines() if re.search(URL_OF_OURS, line)]
+    assert not lines, f"{path.relative_to(BASE_DIR)} names a URL: {lines}"
+
+
+def test_every_module_the_panel_imports_is_preloaded():
+    preloaded = {
+        (JS.parent / href).resolve()
+        for href in re.findall(
+            r"""<link rel="modulepreload" href="\{% static '([^']+)' %\}">""",
+            (BASE_DIR / "templates" / "playground" / "_panel_scripts.html").read_text(),
+        )
+    }
+    assert preloaded == imports(JS / "demo" / "panel.js")
