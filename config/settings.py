@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "lessons",
     "playground",
     "practice",
+    "exercises",
     "ops",
 ]
 
@@ -251,3 +252,23 @@ if PLAYGROUND_UPSTREAM_FAULT not in {"", "hang", "refused", "error", "garbage"}:
 PLAYGROUND_MAX_LOOP_LAG_MS = env_int("PLAYGROUND_MAX_LOOP_LAG_MS", 20)
 # Demo requests beyond PLAYGROUND_MAX_CONCURRENT_RUNS wait this long for a slot, then get 429.
 PLAYGROUND_QUEUE_SECONDS = float(env_int("PLAYGROUND_QUEUE_SECONDS", 3))
+
+# --- Exercises: learner code, run only in a sandbox (see SECURITY.md and docs/exercises.md).
+EXERCISES_DIR = Path(os.environ.get("DJANGO_EXERCISES_DIR", BASE_DIR / "exercises" / "content"))
+# Built by ./run from exercises/sandbox-requirements.txt with Debian's /usr/bin/python3.
+EXERCISES_SANDBOX_VENV = Path(os.environ.get("EXERCISES_SANDBOX_VENV", BASE_DIR / ".sandbox-venv"))
+EXERCISES_POOL_SIZE = env_int("EXERCISES_POOL_SIZE", os.cpu_count() or 1)  # runs at once
+EXERCISES_MAX_QUEUE = env_int("EXERCISES_MAX_QUEUE", 32)  # runs waiting; then 429
+EXERCISES_QUEUE_SECONDS = env_int("EXERCISES_QUEUE_SECONDS", 60)  # longest wait in the queue
+EXERCISES_RATE_LIMIT = env_int("EXERCISES_RATE_LIMIT", 30)  # runs per client per window
+EXERCISES_RATE_WINDOW = env_int("EXERCISES_RATE_WINDOW", 60)  # seconds
+EXERCISES_WALL_SECONDS = 10
+EXERCISES_CPU_SECONDS = 5
+EXERCISES_MEMORY_MB = 512
+# Each live sandbox runs under a uid of its own from this range (no user may own them).
+EXERCISES_SANDBOX_UID_BASE = env_int("EXERCISES_SANDBOX_UID_BASE", 61000)
+EXERCISES_SANDBOX_UIDS = env_int("EXERCISES_SANDBOX_UIDS", 256)
+# With CELERY_BROKER_URL, runs go to Celery workers on this queue: web workers start no sandbox.
+EXERCISES_CELERY_QUEUE = os.environ.get(
+    "EXERCISES_CELERY_QUEUE", CELERY_TASK_DEFAULT_QUEUE + "-exercises"
+)

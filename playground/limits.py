@@ -50,12 +50,21 @@ class CacheUnavailable(Exception):
     """The cache (Redis) did not answer."""
 
 
-def check_rate(request: HttpRequest) -> Refusal | None:
-    """Fixed-window count of demo runs per client."""
-    limit, window = settings.PLAYGROUND_RATE_LIMIT, settings.PLAYGROUND_RATE_WINDOW
+def check_rate(
+    request: HttpRequest,
+    *,
+    scope: str = "playground",
+    limit: int | None = None,
+    window: int | None = None,
+    what: str = "demo runs",
+) -> Refusal | None:
+    """Fixed-window count of runs per client: demo runs unless a caller names its own scope
+    (exercise runs count apart from demo runs, with their own limit and window)."""
+    limit = settings.PLAYGROUND_RATE_LIMIT if limit is None else limit
+    window = settings.PLAYGROUND_RATE_WINDOW if window is None else window
     now = time.time()
     bucket = int(now // window)
-    key = f"playground:rate:{client_id(request)}:{bucket}"
+    key = f"{scope}:rate:{client_id(request)}:{bucket}"
     try:
         cache.add(key, 0, timeout=window + 1)
         try:
@@ -69,7 +78,7 @@ def check_rate(request: HttpRequest) -> Refusal | None:
         retry = max(1, math.ceil((bucket + 1) * window - now))
         return Refusal(
             429,
-            f"Too many demo runs: at most {limit} every {window} s. Try again in {retry} s.",
+            f"Too many {what}: at most {limit} every {window} s. Try again in {retry} s.",
             retry,
         )
     return None
