@@ -48,6 +48,8 @@ HARNESS_DIR = Path(__file__).resolve().parent / "harness"
 PLAYGROUND_FILES = ("__init__.py", "tracing.py", "upstream.py", "registry.py")
 SANDBOX_UID_INSIDE = 65534  # "nobody", as the learner's code sees itself
 READY_TIMEOUT = 20.0
+WARM_NICE = 19
+RUN_NICE = 0
 RESULT_LIMIT = 4 * 1024 * 1024  # bytes of result JSON the parent reads at most
 LOCK_DIR = Path("/tmp/interview-lab-sandboxes")
 
@@ -126,6 +128,7 @@ def unavailable_reason() -> str | None:
         ("bwrap", "bubblewrap"),
         ("setpriv", "util-linux"),
         ("prlimit", "util-linux"),
+        ("nice", "coreutils"),
     ):
         if not shutil.which(tool, path="/usr/bin:/bin"):
             return f"{tool} is not installed (Debian package {package})"
@@ -417,6 +420,10 @@ def bwrap_arguments(limits: Limits, *, seccomp_fd: int, result_fd: int) -> list[
 def command(limits: Limits, uid: int, *, seccomp_fd: int, result_fd: int) -> list[str]:
     mb = 1024 * 1024
     return [
+        # A warming sandbox yields the CPU to everything else; its run gets normal priority
+        # back (Sandbox.run), so a replacement warming up never slows the run it replaces.
+        "/usr/bin/nice",
+        f"--adjustment={WARM_NICE}",
         "/usr/bin/prlimit",
         # The warm-up's CPU is not the run's: the harness lowers this to its own use plus
         # cpu_seconds when the run arrives (lowering is always allowed; raising is not).
@@ -554,6 +561,9 @@ class Sandbox:
         limits = self.limits
         self.wait_ready()
         _drain(self.output_r)  # whatever the warm-up printed is not the learner's
+        # Every process and thread of the sandbox's uid; only root may raise a priority.
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_USER, self.uid, RUN_NICE)
         start = time.monotonic()
         deadline = start + limits.wall_seconds
         payload = json.dumps(

@@ -4,6 +4,7 @@ Errors say what went wrong and on which line of the learner's code ("SyntaxError
 invalid syntax"), since that is all the learner can act on.
 """
 
+import errno
 import functools
 import sys
 import traceback
@@ -17,6 +18,7 @@ from . import urls
 from .server import current_record
 
 FILENAME = "solution.py"
+PROCESSES = 64  # RLIMIT_NPROC, set by the parent (exercises/sandbox.py)
 
 
 class LearnerError(Exception):
@@ -38,14 +40,15 @@ def load(code: str) -> types.ModuleType:
     module.__file__ = FILENAME
     sys.modules["solution"] = module
     try:
-        exec(compiled, module.__dict__)  # noqa: S102 - inside the sandbox, which is the point
+        exec(compiled, module.__dict__)  # inside the sandbox, which is the point
     except MemoryError:
         raise LearnerError("memory", "MemoryError while your code loaded") from None
     except BaseException as exc:  # SystemExit and KeyboardInterrupt too: nothing may escape
         line = learner_line(exc)
-        raise LearnerError(
-            "import", f"{describe(exc, line)} (while your code loaded)", line
-        ) from None
+        message = f"{describe(exc, line)} (while your code loaded)"
+        if isinstance(exc, BlockingIOError) and exc.errno == errno.EAGAIN:
+            message += f": a run may have at most {PROCESSES} processes and threads"
+        raise LearnerError("import", message, line) from None
     return module
 
 

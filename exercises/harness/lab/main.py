@@ -14,6 +14,7 @@ What the learner's code prints goes to stdout/stderr, which the parent collects 
 
 import asyncio
 import contextlib
+import importlib
 import json
 import math
 import os
@@ -118,7 +119,7 @@ def _drive(
     async def go() -> None:
         nonlocal error, timed_out
         namespace: dict[str, Any] = {}
-        exec(compile(scenario_source, "scenario.py", "exec"), namespace)  # noqa: S102
+        exec(compile(scenario_source, "scenario.py", "exec"), namespace)
         sampler = asyncio.create_task(_sample_threads(peak))
         async with harness:
             try:
@@ -280,18 +281,23 @@ def _limit_cpu(seconds: float) -> None:
     resource.setrlimit(resource.RLIMIT_CPU, (soft, soft + 1))
 
 
-def _preload() -> None:
-    """Import what learner code usually imports, so that their run does not pay for it."""
-    import aiohttp  # noqa: F401
-    import asgiref.sync  # noqa: F401
-    import django.contrib.auth.hashers  # noqa: F401
-    import django.core.mail  # noqa: F401
-    import django.db.models  # noqa: F401
-    import django.http  # noqa: F401
-    import django.urls  # noqa: F401
-    import django.views.decorators.http  # noqa: F401
+# What learner code usually imports: loaded at warm-up, so that a run does not pay for it.
+PRELOAD = (
+    "aiohttp",
+    "asgiref.sync",
+    "django.contrib.auth.hashers",
+    "django.core.mail",
+    "django.db.models",
+    "django.http",
+    "django.urls",
+    "django.views.decorators.http",
+    "lab.upstreams",
+)
 
-    from . import upstreams  # noqa: F401
+
+def _preload() -> None:
+    for name in PRELOAD:
+        importlib.import_module(name)
 
 
 def _write(fd: int, data: dict) -> None:
