@@ -39,7 +39,8 @@ class Command(BaseCommand):
             count = len(problems)
             raise CommandError(f"{count} problem{'s' if count != 1 else ''} in exercise files")
         ran = "" if lint_only else ", each solution passes and each starter fails"
-        self.stdout.write(self.style.SUCCESS(f"{len(exercises)} exercises OK{ran}"))
+        count = f"{len(exercises)} exercise{'s' if len(exercises) != 1 else ''}"
+        self.stdout.write(self.style.SUCCESS(f"{count} OK{ran}"))
 
 
 def _verify(exercise: Exercise, role: str) -> list[str]:
