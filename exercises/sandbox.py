@@ -27,8 +27,10 @@ import logging
 import os
 import queue
 import selectors
+import shlex
 import shutil
 import signal
+import stat
 import subprocess
 import threading
 import time
@@ -44,6 +46,8 @@ from . import seccomp
 logger = logging.getLogger(__name__)
 
 HARNESS_DIR = Path(__file__).resolve().parent / "harness"
+INSIDE = Path("/lab")  # where the sandbox sees its virtual environment and the harness
+STAGE = Path("/run/interview-lab-sandbox")  # their mount points on this machine (root's)
 # The project files the harness imports, besides its own folder.
 PLAYGROUND_FILES = ("__init__.py", "tracing.py", "upstream.py", "registry.py")
 SANDBOX_UID_INSIDE = 65534  # "nobody", as the learner's code sees itself
@@ -111,6 +115,15 @@ class SandboxUnavailable(Exception):
 
 # --- Can a sandbox be made here?
 
+TOOL_PACKAGES = {
+    "bwrap": "bubblewrap",
+    "setpriv": "util-linux",
+    "prlimit": "util-linux",
+    "unshare": "util-linux",
+    "mount": "mount",
+    "nice": "coreutils",
+}
+TOOLS = {tool: shutil.which(tool, path="/usr/bin:/bin") for tool in TOOL_PACKAGES}
 _startup_failure: tuple[float, str] | None = None
 STARTUP_FAILURE_MEMORY = 60.0  # seconds a failed start is remembered before trying again
 
@@ -124,13 +137,8 @@ def unavailable_reason() -> str | None:
             "exercises need the process that runs them to be root, to start each sandbox "
             "under an unprivileged uid of its own"
         )
-    for tool, package in (
-        ("bwrap", "bubblewrap"),
-        ("setpriv", "util-linux"),
-        ("prlimit", "util-linux"),
-        ("nice", "coreutils"),
-    ):
-        if not shutil.which(tool, path="/usr/bin:/bin"):
+    for tool, package in TOOL_PACKAGES.items():
+        if not TOOLS.get(tool):
             return f"{tool} is not installed (Debian package {package})"
     if not seccomp.supported():
         return "the sandbox's seccomp filter knows only x86_64 and aarch64 processors"
@@ -146,12 +154,12 @@ def unavailable_reason() -> str | None:
         return f"the sandbox's Python environment {venv} is missing: ./run builds it"
     if not _venv_current(venv):
         return f"the sandbox's Python environment {venv} is out of date: ./run rebuilds it"
-    for path in _bound_paths():
-        unreadable = _not_world_readable(path)
+    for source, _ in mounts():
+        unreadable = _unreadable_inside(source)
         if unreadable:
             return (
-                f"{unreadable} cannot be read by the sandbox's unprivileged user; make the "
-                "checkout's folders world-readable (chmod o+rx) or move it"
+                f"{unreadable} cannot be read by the sandbox's unprivileged user "
+                "(chmod -R o+rX it, or clone with the default umask)"
             )
     return None
 
@@ -173,27 +181,19 @@ def _venv_current(venv: Path) -> bool:
     return stamp.exists() and stamp.read_text().strip() == want
 
 
-def _bound_paths() -> list[Path]:
-    playground = Path(settings.BASE_DIR) / "playground"
-    return [
-        sandbox_venv(),
-        sandbox_venv() / "bin" / "python",
-        HARNESS_DIR,
-        *(playground / name for name in PLAYGROUND_FILES),
-    ]
-
-
-def _not_world_readable(path: Path) -> Path | None:
-    """The first folder on the way to `path` that others cannot enter, or `path` if they
-    cannot read it."""
-    for folder in [*reversed(path.parents), path] if path.is_dir() else reversed(path.parents):
+def _unreadable_inside(path: Path) -> Path | None:
+    """A file or folder of what is bound into the sandbox that others cannot read (or, for a
+    folder, enter); only the top levels are looked at, and the packages the harness imports."""
+    paths = [path]
+    if path.is_dir():
+        paths += sorted(path.iterdir())
+        paths += [path / "lib", *sorted(path.glob("lib/python3*/site-packages/django/__init__.py"))]
+    for item in paths:
         with contextlib.suppress(OSError):
-            if not os.stat(folder).st_mode & 0o001:
-                return folder
-    if path.is_file():
-        with contextlib.suppress(OSError):
-            if not os.stat(path).st_mode & 0o004:
-                return path
+            mode = os.stat(item).st_mode
+            needed = 0o005 if stat.S_ISDIR(mode) else 0o004
+            if mode & needed != needed:
+                return item
     return None
 
 
@@ -371,11 +371,29 @@ _spawner = _Spawner()
 # --- The sandbox.
 
 
-def bwrap_arguments(limits: Limits, *, seccomp_fd: int, result_fd: int) -> list[str]:
-    venv = sandbox_venv()
+def mounts() -> list[tuple[Path, Path]]:
+    """What the sandbox sees under INSIDE, from where it lives (anywhere: even under /root)."""
     playground = Path(settings.BASE_DIR) / "playground"
+    return [
+        (sandbox_venv(), STAGE / "venv"),
+        (HARNESS_DIR, STAGE / "exercises" / "harness"),
+        *((playground / name, STAGE / "playground" / name) for name in PLAYGROUND_FILES),
+    ]
+
+
+def _prepare_stage() -> None:
+    """Empty mount points, made once by root; each sandbox mounts onto them privately."""
+    for source, target in mounts():
+        if source.is_dir():
+            target.mkdir(mode=0o755, parents=True, exist_ok=True)
+        else:
+            target.parent.mkdir(mode=0o755, parents=True, exist_ok=True)
+            target.touch(mode=0o644, exist_ok=True)
+
+
+def bwrap_arguments(limits: Limits, *, seccomp_fd: int, result_fd: int) -> list[str]:
     args = [
-        "/usr/bin/bwrap",
+        TOOLS["bwrap"],
         "--unshare-all",
         "--unshare-user",
         "--disable-userns",
@@ -391,11 +409,9 @@ def bwrap_arguments(limits: Limits, *, seccomp_fd: int, result_fd: int) -> list[
             args += ["--symlink", os.readlink(top), top]
         elif os.path.isdir(top):
             args += ["--ro-bind", top, top]
-    args += ["--ro-bind", str(venv), str(venv), "--ro-bind", str(HARNESS_DIR), str(HARNESS_DIR)]
-    for name in PLAYGROUND_FILES:
-        args += ["--ro-bind", str(playground / name), str(playground / name)]
     args += [
-        "--ro-bind", str(HARNESS_DIR / "etc" / "hosts"), "/etc/hosts",
+        "--ro-bind", str(STAGE), str(INSIDE),
+        "--ro-bind", str(STAGE / "exercises" / "harness" / "etc" / "hosts"), "/etc/hosts",
         "--size", str(limits.tmp_mb * 1024 * 1024), "--tmpfs", "/tmp",
         "--proc", "/proc",
         "--dev", "/dev",
@@ -411,20 +427,37 @@ def bwrap_arguments(limits: Limits, *, seccomp_fd: int, result_fd: int) -> list[
         "--setenv", "MALLOC_ARENA_MAX", "2",
         "--seccomp", str(seccomp_fd),
         "--",
-        str(venv / "bin" / "python"), "-I", "-B", str(HARNESS_DIR / "boot.py"),
+        str(INSIDE / "venv" / "bin" / "python"), "-I", "-B",
+        str(INSIDE / "exercises" / "harness" / "boot.py"),
         "--result-fd", str(result_fd),
     ]  # fmt: skip
     return args
 
 
-def command(limits: Limits, uid: int, *, seccomp_fd: int, result_fd: int) -> list[str]:
+def command(
+    limits: Limits, uid: int, *, seccomp_fd: int, result_fd: int, cgroup: Path | None = None
+) -> list[str]:
+    """The whole chain, each step as root until setpriv: yield the CPU while warming; a mount
+    namespace of its own where what the sandbox needs is bound onto STAGE (so the checkout
+    may live where the sandbox's uid could not reach it); the cgroup, if any; the limits; the
+    uid; bubblewrap."""
+    script = ["set -e"]
+    if cgroup is not None:
+        # Join the cgroup first, so that every process the sandbox ever has is in it.
+        script.append(f"echo $$ > {shlex.quote(str(cgroup))}")
+    script += [
+        f"{TOOLS['mount']} --bind {shlex.quote(str(source))} {shlex.quote(str(target))}"
+        for source, target in mounts()
+    ]
+    script.append('exec "$@"')
     mb = 1024 * 1024
     return [
         # A warming sandbox yields the CPU to everything else; its run gets normal priority
         # back (Sandbox.run), so a replacement warming up never slows the run it replaces.
-        "/usr/bin/nice",
-        f"--adjustment={WARM_NICE}",
-        "/usr/bin/prlimit",
+        TOOLS["nice"], f"--adjustment={WARM_NICE}",
+        TOOLS["unshare"], "--mount", "--propagation", "private",
+        "/bin/sh", "-c", "\n".join(script), "sandbox",
+        TOOLS["prlimit"],
         # The warm-up's CPU is not the run's: the harness lowers this to its own use plus
         # cpu_seconds when the run arrives (lowering is always allowed; raising is not).
         f"--cpu={limits.cpu_seconds + 25}:{limits.cpu_seconds + 26}",
@@ -433,15 +466,11 @@ def command(limits: Limits, uid: int, *, seccomp_fd: int, result_fd: int) -> lis
         f"--fsize={limits.file_mb * mb}",
         f"--nofile={limits.open_files}",
         "--core=0",
-        "/usr/bin/setpriv",
-        f"--reuid={uid}",
-        f"--regid={uid}",
-        "--clear-groups",
-        "--no-new-privs",
-        "--inh-caps=-all",
-        "--bounding-set=-all",
+        TOOLS["setpriv"],
+        f"--reuid={uid}", f"--regid={uid}",
+        "--clear-groups", "--no-new-privs", "--inh-caps=-all", "--bounding-set=-all",
         *bwrap_arguments(limits, seccomp_fd=seccomp_fd, result_fd=result_fd),
-    ]
+    ]  # fmt: skip
 
 
 @dataclass
@@ -471,10 +500,14 @@ class Sandbox:
         seccomp_r, seccomp_w = os.pipe()
         os.write(seccomp_w, seccomp.program())
         os.close(seccomp_w)
-        args = command(limits, lease.uid, seccomp_fd=seccomp_r, result_fd=result_w)
-        if cgroup is not None:
-            # Join the cgroup first, so that every process the sandbox ever has is in it.
-            args = ["/bin/sh", "-c", 'echo $$ > "$0" && exec "$@"', str(cgroup.procs_file), *args]
+        _prepare_stage()
+        args = command(
+            limits,
+            lease.uid,
+            seccomp_fd=seccomp_r,
+            result_fd=result_w,
+            cgroup=cgroup.procs_file if cgroup else None,
+        )
         try:
             process = _spawner.popen(
                 args,

@@ -5,22 +5,20 @@ import json
 import threading
 import time
 import urllib.request
-from collections.abc import Iterator
 
 import pytest
 
 from exercises.catalog import get_catalog
 from tests.playground.http import get
-from tests.servers import RunningServer, start_daphne
+from tests.servers import RunningServer
 
 LESSON = "/lessons/async-views/"
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory, real_sandbox) -> Iterator[RunningServer]:
-    running = start_daphne(tmp_path_factory.mktemp("exercises-live"), EXERCISES_RATE_LIMIT="1000")
-    yield running
-    running.stop()
+@pytest.fixture
+def server(asgi_server, real_sandbox) -> RunningServer:
+    """The suite's real Daphne server (tests/conftest.py), as ./run starts it."""
+    return asgi_server
 
 
 def run_exercise(server: RunningServer, slug: str, code: str) -> tuple[int, dict]:
