@@ -58,6 +58,7 @@ class SandboxPool:
         self._waiting: deque[Ticket] = deque()
         self._warm: deque[Sandbox] = deque()
         self._average_s = 2.0  # how long a run takes, for Retry-After
+        self.replacing: threading.Thread | None = None  # the thread starting the latest spare
 
     # --- Admission.
 
@@ -142,11 +143,17 @@ class SandboxPool:
                     candidate.close()
         if sandbox is None:
             sandbox = self._start()
+        # The replacement starts beside the run, not before it (its processes are started by
+        # the spawner thread in exercises/sandbox.py, so this short-lived thread may end).
+        self.replacing = threading.Thread(target=self._replace, name="sandbox-warm", daemon=True)
+        self.replacing.start()
+        return sandbox
+
+    def _replace(self) -> None:
         try:
             self._fill()
         except SandboxUnavailable:
             logger.warning("could not start a warm replacement sandbox", exc_info=True)
-        return sandbox
 
     def close(self) -> None:
         with self._cond:

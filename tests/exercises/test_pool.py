@@ -42,6 +42,7 @@ def test_each_sandbox_is_used_once_and_a_warm_one_replaces_it(real_sandbox):
     outcome = pool.run(pool.admit(), exercise.job(exercise.solution))
     assert outcome.status == "ran"
     assert not spare.alive() and processes_of(spare.uid) == []
+    pool.replacing.join()  # started beside the run
     assert pool.status()["warm"] == 1
     [replacement] = list(pool._warm)
     assert replacement.uid != spare.uid or not processes_of(spare.uid)
