@@ -251,13 +251,14 @@ def _pids() -> list[int]:
 def _real_uid(pid: int) -> int | None:
     """The real uid of a live process (not a zombie), or None."""
     try:
-        status = Path(f"/proc/{pid}/status").read_text()
+        with open(f"/proc/{pid}/status") as status:
+            text = status.read(2048)  # State and Uid come in the first few lines
     except OSError:
         return None
-    fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-    if fields.get("State", "").strip().startswith("Z"):
+    if "\nState:\tZ" in text:
         return None
-    return int(fields["Uid"].split()[0])
+    _, found, rest = text.partition("\nUid:\t")
+    return int(rest.split("\t", 1)[0]) if found else None
 
 
 def processes_of(uid: int) -> list[int]:
@@ -486,6 +487,7 @@ class Sandbox:
     warm_ms: float | None = None
     _result_buffer: bytearray = field(default_factory=bytearray)
     _closed: bool = False
+    _killed: bool = False
 
     @classmethod
     def start(cls, limits: Limits | None = None) -> "Sandbox":
@@ -688,6 +690,9 @@ class Sandbox:
         return f"the run ended without a result (exit code {code})"
 
     def _kill(self) -> None:
+        if self._killed:
+            return
+        self._killed = True
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.process.pid, signal.SIGKILL)
         with contextlib.suppress(subprocess.TimeoutExpired):

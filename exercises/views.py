@@ -8,11 +8,9 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET, require_POST
 
-from playground import limits
-
 from . import running
+from .admission import Refused, admit, unavailable_message
 from .catalog import get_catalog
-from .forms import BadBody, RunForm
 from .parsing import Exercise
 from .pool import QueueFull
 from .sandbox import SandboxUnavailable
@@ -86,40 +84,16 @@ def status(request: HttpRequest) -> JsonResponse:
 
 @require_POST
 async def run(request: HttpRequest, slug: str) -> JsonResponse:
-    exercise = await sync_to_async(get_catalog)()
-    exercise = exercise.exercises.get(slug)
-    if exercise is None:
-        return _error(404, f"no exercise {slug!r}")
     try:
-        form = RunForm.from_json(request.body)
-    except BadBody as exc:
-        return _error(400, str(exc))
-    if not form.is_valid():
-        return _error(400, form.error_message())
-    reason = await sync_to_async(running.unavailable)()
-    if reason:
-        return _error(503, f"Exercises cannot run on this server: {reason}.")
-    try:
-        refusal = await sync_to_async(limits.check_rate)(
-            request,
-            scope="exercises",
-            limit=settings.EXERCISES_RATE_LIMIT,
-            window=settings.EXERCISES_RATE_WINDOW,
-            what="exercise runs",
-        )
-    except limits.CacheUnavailable as exc:
-        refusal = limits.cache_down(exc)
-    if refusal:
-        return _error(refusal.status, refusal.message, refusal.retry_after)
-    try:
+        exercise, code = await sync_to_async(admit)(request, slug)
         loop = asyncio.get_running_loop()
-        report = await loop.run_in_executor(
-            _run_threads, running.submit, exercise, form.cleaned_data["code"]
-        )
+        report = await loop.run_in_executor(_run_threads, running.submit, exercise, code)
+    except Refused as exc:
+        return _error(exc.status, exc.message, exc.retry_after)
     except QueueFull as exc:
         return _error(429, exc.message, exc.retry_after)
     except SandboxUnavailable as exc:
-        return _error(503, f"Exercises cannot run on this server: {exc}.")
+        return _error(503, unavailable_message(str(exc)))
     response = JsonResponse(report.as_json())
     response["Cache-Control"] = "no-store"
     return response
