@@ -53,7 +53,7 @@ PLAYGROUND_FILES = ("__init__.py", "tracing.py", "upstream.py", "registry.py")
 SANDBOX_UID_INSIDE = 65534  # "nobody", as the learner's code sees itself
 READY_TIMEOUT = 20.0
 WARM_NICE = 19
-RUN_NICE = 0
+RUN_NICE = 5  # below the site (0), above sandboxes warming up
 RESULT_LIMIT = 4 * 1024 * 1024  # bytes of result JSON the parent reads at most
 LOCK_DIR = Path("/tmp/interview-lab-sandboxes")
 
@@ -453,8 +453,8 @@ def command(
     script.append('exec "$@"')
     mb = 1024 * 1024
     return [
-        # A warming sandbox yields the CPU to everything else; its run gets normal priority
-        # back (Sandbox.run), so a replacement warming up never slows the run it replaces.
+        # A warming sandbox yields the CPU to everything else; its run gets RUN_NICE back
+        # (Sandbox.run), so a replacement warming up does not slow the run it replaces.
         TOOLS["nice"], f"--adjustment={WARM_NICE}",
         TOOLS["unshare"], "--mount", "--propagation", "private",
         "/bin/sh", "-c", "\n".join(script), "sandbox",

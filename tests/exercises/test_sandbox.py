@@ -7,7 +7,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from exercises.sandbox import Sandbox, processes_of
+from exercises.sandbox import WARM_NICE, Sandbox, processes_of
 from tests.exercises.conftest import descendants
 
 INSPECT = """
@@ -53,6 +53,8 @@ def test_from_outside_every_process_of_a_sandbox_runs_as_its_own_uid(real_sandbo
             uids = next(line for line in status.splitlines() if line.startswith("Uid:"))
             assert set(uids.split()[1:]) == {str(sandbox.uid)}
             assert "NoNewPrivs:\t1" in status
+            nice = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[16])
+            assert nice == WARM_NICE  # warming up, it yields the CPU to runs and to the site
         assert sandbox.uid >= settings.EXERCISES_SANDBOX_UID_BASE
         assert sorted(processes_of(sandbox.uid)) == sorted(tree)
     finally:
