@@ -594,11 +594,12 @@ class Sandbox:
 
     def _run(self, job: dict) -> Outcome:
         limits = self.limits
-        self.wait_ready()
-        _drain(self.output_r)  # whatever the warm-up printed is not the learner's
-        # Every process and thread of the sandbox's uid; only root may raise a priority.
+        # Normal priority from now on, for every process and thread of the sandbox's uid (only
+        # root may raise a priority): also for the rest of its warm-up, if a run waits for it.
         with contextlib.suppress(OSError):
             os.setpriority(os.PRIO_USER, self.uid, RUN_NICE)
+        self.wait_ready()
+        _drain(self.output_r)  # whatever the warm-up printed is not the learner's
         start = time.monotonic()
         deadline = start + limits.wall_seconds
         payload = json.dumps(
