@@ -5,6 +5,7 @@ DEBUG off, and it refuses to start without DJANGO_SECRET_KEY. The development to
 (`./run`, `manage.py`, the test suite) set DJANGO_DEBUG=1 unless told otherwise, and say so.
 """
 
+import os
 import secrets
 from pathlib import Path
 
@@ -55,6 +56,7 @@ INSTALLED_APPS = [
     "lessons",
     "playground",
     "practice",
+    "exercises",
     "ops",
 ]
 
@@ -306,3 +308,27 @@ if PLAYGROUND_UPSTREAM_FAULT not in {"", "hang", "refused", "error", "garbage"}:
 PLAYGROUND_MAX_LOOP_LAG_MS = whole_number("PLAYGROUND_MAX_LOOP_LAG_MS", 20)
 # Demo requests beyond PLAYGROUND_MAX_CONCURRENT_RUNS wait this long for a slot, then get 429.
 PLAYGROUND_QUEUE_SECONDS = number("PLAYGROUND_QUEUE_SECONDS", 3)
+
+# --- Exercises: learner code, run only in a sandbox (see SECURITY.md and docs/exercises.md).
+EXERCISES_DIR = Path(
+    env.str("DJANGO_EXERCISES_DIR", default=str(BASE_DIR / "exercises" / "content"))
+)
+# Built by ./run from exercises/sandbox-requirements.txt with Debian's /usr/bin/python3.
+EXERCISES_SANDBOX_VENV = Path(
+    env.str("EXERCISES_SANDBOX_VENV", default=str(BASE_DIR / ".sandbox-venv"))
+)
+EXERCISES_POOL_SIZE = whole_number("EXERCISES_POOL_SIZE", os.cpu_count() or 1)  # runs at once
+EXERCISES_MAX_QUEUE = whole_number("EXERCISES_MAX_QUEUE", 32)  # runs waiting; then 429
+EXERCISES_QUEUE_SECONDS = whole_number("EXERCISES_QUEUE_SECONDS", 60)  # longest wait in line
+EXERCISES_RATE_LIMIT = whole_number("EXERCISES_RATE_LIMIT", 30)  # runs per client per window
+EXERCISES_RATE_WINDOW = whole_number("EXERCISES_RATE_WINDOW", 60)  # seconds
+EXERCISES_WALL_SECONDS = 10
+EXERCISES_CPU_SECONDS = 5
+EXERCISES_MEMORY_MB = 512
+# Each live sandbox runs under a uid of its own from this range (no user may own them).
+EXERCISES_SANDBOX_UID_BASE = whole_number("EXERCISES_SANDBOX_UID_BASE", 61000)
+EXERCISES_SANDBOX_UIDS = whole_number("EXERCISES_SANDBOX_UIDS", 256)
+# With CELERY_BROKER_URL, runs go to Celery workers on this queue: web workers start no sandbox.
+EXERCISES_CELERY_QUEUE = env.str(
+    "EXERCISES_CELERY_QUEUE", default=CELERY_TASK_DEFAULT_QUEUE + "-exercises"
+)

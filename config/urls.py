@@ -14,6 +14,7 @@ urlpatterns = [
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("playground/", include("playground.urls")),
     path("practice/", include("practice.urls")),
+    path("exercises/", include("exercises.urls")),
     path("accounts/signup/", signup, name="signup"),
     path(
         "accounts/login/",

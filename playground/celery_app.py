@@ -1,6 +1,7 @@
-"""The Celery app for CPU-bound demo work: `celery -A playground.celery_app worker`.
+"""The Celery app: `celery -A playground.celery_app worker`.
 
-Used only when CELERY_BROKER_URL is set; without it the work goes to a process pool.
+Used only when CELERY_BROKER_URL is set, for CPU-bound demo work (without a broker it goes to a
+process pool) and for exercise runs (on their own queue, EXERCISES_CELERY_QUEUE).
 """
 
 import os

@@ -83,17 +83,26 @@ def client_id(request: HttpRequest) -> str:
     return client_address(request)
 
 
-def check_rate(request: HttpRequest) -> None:
-    """Fixed-window count of demo runs per client; raise DemoRefused past the limit."""
-    limit, window = settings.PLAYGROUND_RATE_LIMIT, settings.PLAYGROUND_RATE_WINDOW
+def check_rate(
+    request: HttpRequest,
+    *,
+    scope: str = "playground",
+    limit: int | None = None,
+    window: int | None = None,
+    what: str = "demo runs",
+) -> None:
+    """Fixed-window count of runs per client; raise DemoRefused past the limit. Demo runs
+    unless a caller names its own scope (exercise runs count apart, with their own limit)."""
+    limit = settings.PLAYGROUND_RATE_LIMIT if limit is None else limit
+    window = settings.PLAYGROUND_RATE_WINDOW if window is None else window
     try:
-        counted = hit(f"playground:rate:{client_id(request)}", window)
+        counted = hit(f"{scope}:rate:{client_id(request)}", window)
     except CounterUnavailable as exc:
         raise cache_down(exc) from exc
     if counted.count > limit:
         raise DemoRefused(
             429,
-            f"Too many demo runs: at most {limit} every {window} s. "
+            f"Too many {what}: at most {limit} every {window} s. "
             f"Try again in {counted.retry_after} s.",
             counted.retry_after,
         )

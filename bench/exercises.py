@@ -1,0 +1,161 @@
+"""Exercise runs, measured against a real Daphne server started for the purpose.
+
+    .venv/bin/python bench/exercises.py
+
+Prints: the sandbox's overhead per run (start to result, less the learner code's own time:
+loading it and the scenario's requests), runs back to back and runs a second apart; 20 learners
+running at once (all finish? any 5xx? latency, queue positions); the lesson page's p50/p99 quiet
+and while those 20 run. Figures, not pass/fail: the goals are in the exercises issue.
+"""
+
+import asyncio
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import aiohttp
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tests.servers import start_daphne  # noqa: E402
+
+LESSON = "/lessons/async-views/"
+TOKEN = "c" * 32
+HEADERS = {"X-CSRFToken": TOKEN, "Cookie": f"csrftoken={TOKEN}"}
+
+
+def pct(values: list[float], p: float) -> float:
+    values = sorted(values)
+    return values[max(0, min(len(values) - 1, round(p / 100 * len(values)) - 1))]
+
+
+def solutions() -> dict[str, str]:
+    """Each exercise's reference solution, read from the files as the site reads them."""
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    django.setup()
+    from exercises.catalog import get_catalog
+
+    return {slug: e.solution for slug, e in get_catalog().exercises.items()}
+
+
+async def run(session: aiohttp.ClientSession, base: str, slug: str, code: str) -> tuple:
+    start = time.perf_counter()
+    async with session.post(
+        f"{base}/exercises/api/{slug}/run", json={"code": code}, headers=HEADERS
+    ) as response:
+        body = await response.json(content_type=None)
+        return (time.perf_counter() - start) * 1000, response.status, body
+
+
+async def overhead(base: str, code: str) -> None:
+    print("\nSandbox overhead per run (start to result, less the learner code's own time)")
+    print(f"{'':24} {'runs':>5} {'p50':>8} {'p95':>8} {'max':>8} {'statuses'}")
+    async with aiohttp.ClientSession() as session:
+        async with session.get(f"{base}/exercises/api/lost-update") as response:
+            await response.read()  # opening the exercise warms the pool, as a learner's page does
+        for label, count, pause in (("back to back", 20, 0.0), ("one a second", 10, 1.0)):
+            figures, statuses = [], {}
+            for _ in range(count):
+                if pause:
+                    await asyncio.sleep(pause)
+                ms, status, body = await run(session, base, "lost-update", code)
+                statuses[body.get("status", status)] = statuses.get(body.get("status"), 0) + 1
+                figures.append(body["timings"]["sandbox_ms"])
+            print(
+                f"  {label:22} {count:>5} {pct(figures, 50):>6.0f}ms {pct(figures, 95):>6.0f}ms "
+                f"{max(figures):>6.0f}ms {statuses}"
+            )
+
+
+async def reader(session: aiohttp.ClientSession, url: str, stop: asyncio.Event) -> list[float]:
+    times = []
+    while not stop.is_set():
+        start = time.perf_counter()
+        async with session.get(url) as response:
+            await response.read()
+            assert response.status == 200, response.status
+        times.append((time.perf_counter() - start) * 1000)
+    return times
+
+
+async def quiet_pages(base: str) -> list[float]:
+    async with aiohttp.ClientSession() as session:
+        times = []
+        for _ in range(300):
+            start = time.perf_counter()
+            async with session.get(base + LESSON) as response:
+                await response.read()
+            times.append((time.perf_counter() - start) * 1000)
+        return times
+
+
+async def twenty_learners(base: str, codes: dict[str, str]) -> None:
+    quiet = await quiet_pages(base)
+    slugs = sorted(codes)
+    connector = aiohttp.TCPConnector(limit=0)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        stop = asyncio.Event()
+        pages = asyncio.create_task(reader(session, base + LESSON, stop))
+        start = time.perf_counter()
+        results = await asyncio.gather(
+            *(run(session, base, slugs[i % len(slugs)], codes[slugs[i % len(slugs)]])
+              for i in range(20))
+        )  # fmt: skip
+        total = (time.perf_counter() - start) * 1000
+        stop.set()
+        busy = await pages
+    latencies = [ms for ms, _, _ in results]
+    http = {}
+    for _, status, _ in results:
+        http[status] = http.get(status, 0) + 1
+    outcomes = {}
+    for _, _, body in results:
+        outcomes[body.get("status")] = outcomes.get(body.get("status"), 0) + 1
+    positions = [body.get("queue", {}).get("position", 0) for _, _, body in results]
+    server_errors = sum(status >= 500 for _, status, _ in results)
+    print("\n20 learners pressing Run at once (the three exercises' solutions in turn)")
+    print(f"  all answered in {total:.0f} ms; HTTP {http}; results {outcomes}; 5xx {server_errors}")
+    for _, _, body in results:
+        for test in body.get("tests", []):
+            if test["status"] != "pass":
+                print(f"  a solution did not pass under load: {test['name']}: {test['message']}")
+    print(
+        f"  latency p50 {pct(latencies, 50):.0f} ms, p95 {pct(latencies, 95):.0f} ms, "
+        f"max {max(latencies):.0f} ms; queue positions up to {max(positions)}"
+    )
+    print("\nLesson page (cached), one reader fetching back to back")
+    print(
+        f"  quiet:              p50 {statistics.median(quiet):6.1f} ms  "
+        f"p99 {pct(quiet, 99):6.1f} ms  ({len(quiet)} requests)"
+    )
+    print(
+        f"  while the 20 run:   p50 {statistics.median(busy):6.1f} ms  "
+        f"p99 {pct(busy, 99):6.1f} ms  ({len(busy)} requests)"
+    )
+
+
+async def main() -> None:
+    codes = solutions()
+    workdir = Path(tempfile.mkdtemp(prefix="bench-exercises-"))
+    server = start_daphne(workdir, EXERCISES_RATE_LIMIT="100000")
+    try:
+        async with aiohttp.ClientSession() as session, session.get(server.url + LESSON) as page:
+            await page.read()  # rendered and cached before anything is measured
+        status_url = f"{server.url}/exercises/api/status"
+        async with aiohttp.ClientSession() as session, session.get(status_url) as response:
+            status = await response.json()
+        print(f"Daphne, one process; exercise pool: {json.dumps(status)}")
+        await overhead(server.url, codes["lost-update"])
+        await twenty_learners(server.url, codes)
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

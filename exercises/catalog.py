@@ -1,0 +1,122 @@
+"""The exercise catalog: every file under EXERCISES_DIR, parsed and cached like the lessons.
+
+`get_catalog()` stats the files on each call and re-reads only what changed, so an instructor
+sees an edited exercise on the next request. A broken file is reported (path and line) and left
+out; the other exercises keep being served. Each exercise must belong to a lesson that exists,
+so the catalog is rebuilt when the lessons change too.
+"""
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+
+from lessons.catalog import _display, _signature
+from lessons.catalog import get_catalog as get_lessons
+from lessons.parsing import Problem
+
+from .parsing import Exercise, ExerciseFileError, parse_exercise
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Catalog:
+    exercises: dict[str, Exercise] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    signature: tuple = ()
+
+    def ordered(self) -> list[Exercise]:
+        from lessons.tracks import TRACKS
+
+        return sorted(
+            self.exercises.values(),
+            key=lambda e: (TRACKS[e.track].order, e.order, e.slug),
+        )
+
+    def for_lesson(self, lesson: str) -> list[Exercise]:
+        return [exercise for exercise in self.ordered() if exercise.lesson == lesson]
+
+
+class _Loader:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._catalog = Catalog()
+        self._files: dict[Path, tuple[tuple[int, int], Exercise | list[Problem]]] = {}
+
+    def get(self, root: Path) -> Catalog:
+        lessons = get_lessons()
+        signature = (str(root), _signature(root) if root.is_dir() else (), lessons.signature)
+        if signature == self._catalog.signature:
+            return self._catalog
+        with self._lock:
+            if signature != self._catalog.signature:
+                self._catalog = self._build(root, signature, set(lessons.lessons), lessons)
+            return self._catalog
+
+    def _build(self, root: Path, signature: tuple, lesson_slugs: set[str], lessons) -> Catalog:
+        files = {}
+        for name, mtime_ns, size in signature[1]:
+            path = Path(name)
+            cached = self._files.get(path)
+            if cached and cached[0] == (mtime_ns, size):
+                files[path] = cached
+            else:
+                files[path] = ((mtime_ns, size), _load_file(path, root))
+        self._files = files
+        catalog = Catalog(signature=signature)
+        for _path, (_, result) in sorted(files.items()):
+            if isinstance(result, list):
+                catalog.problems.extend(result)
+                continue
+            display = result.display_path
+            lesson = lessons.lessons.get(result.lesson)
+            if lesson is None:
+                catalog.problems.append(
+                    Problem(display, result.lines.get("lesson", 1),
+                            f"lesson '{result.lesson}' does not exist")
+                )  # fmt: skip
+                continue
+            if lesson.track != result.track:
+                catalog.problems.append(
+                    Problem(display, result.lines.get("track", 1),
+                            f"lesson '{lesson.slug}' is in track '{lesson.track}', "
+                            f"not '{result.track}'")
+                )  # fmt: skip
+                continue
+            if result.slug in catalog.exercises:
+                other = catalog.exercises[result.slug].display_path
+                catalog.problems.append(
+                    Problem(display, 1, f"slug '{result.slug}' is also used by {other}")
+                )
+                continue
+            catalog.exercises[result.slug] = result
+        for problem in catalog.problems:
+            logger.warning("exercise problem: %s", problem)
+        return catalog
+
+
+def _load_file(path: Path, root: Path) -> Exercise | list[Problem]:
+    display = _display(path, root)
+    if path.parent.parent != root:
+        return [Problem(display, 1, "exercises live one folder deep: content/<track>/NN-slug.md")]
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return [Problem(display, 1, f"cannot read exercise file: {exc}")]
+    try:
+        return parse_exercise(path, text, display_path=display)
+    except ExerciseFileError as exc:
+        return exc.problems
+    except Exception as exc:  # a broken exercise must never take the site down
+        logger.exception("could not load %s", display)
+        return [Problem(display, 1, f"could not load this exercise: {exc!r}")]
+
+
+_loader = _Loader()
+
+
+def get_catalog() -> Catalog:
+    return _loader.get(Path(settings.EXERCISES_DIR))

@@ -1,0 +1,30 @@
+"""The exercise data: tables every sandbox creates, filled from an exercise's `data:`."""
+
+from django.db import models
+
+
+class Author(models.Model):
+    name = models.CharField(max_length=100)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Book(models.Model):
+    title = models.CharField(max_length=200)
+    author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="books")
+    year = models.IntegerField(default=2000)
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Account(models.Model):
+    owner = models.CharField(max_length=100)
+    balance = models.IntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.owner}: {self.balance}"
+
+
+MODELS = {model.__name__: model for model in (Author, Book, Account)}

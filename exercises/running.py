@@ -1,0 +1,223 @@
+"""One exercise run, end to end: the queue, the sandbox (here or on a Celery worker), the checks,
+and the answer the API gives.
+
+    report = submit(exercise, code)   # QueueFull -> 429, SandboxUnavailable -> 503
+    report.as_json()                  # {"status", "message", "tests", "trace", ...}
+
+Admission and the run happen on the same (blocking) thread, so that no place in the queue can
+be taken and then abandoned.
+"""
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+
+from django.conf import settings
+
+from .checks import BadResult, CheckResult, read_run, run_checks
+from .parsing import Exercise
+from .pool import QueueFull, Ticket, get_pool
+from .sandbox import Outcome, SandboxUnavailable, unavailable_reason
+
+logger = logging.getLogger(__name__)
+
+EMPTY_TRACE = {
+    "total_ms": 0,
+    "spans": [],
+    "sql": [],
+    "loop_lag_ms": 0,
+    "loop_lag_samples": 0,
+    "threads": {"alive_at_start": 0, "alive_at_end": 0, "used": []},
+}
+MESSAGES = {
+    "syntax": "{message}",
+    "import": "{message}",
+    "routes": "{message}",
+    "memory": "the run ran out of memory ({memory_mb} MB): {message}",
+    "data": "the exercise is broken ({message}); it has been logged",
+    "scenario": "the exercise's scenario failed ({message}); it has been logged",
+}
+
+
+@dataclass
+class Report:
+    status: str  # pass, fail, error, timeout
+    message: str | None
+    tests: list[CheckResult] = field(default_factory=list)
+    trace: dict = field(default_factory=lambda: EMPTY_TRACE)
+    output: str = ""
+    output_cut: bool = False
+    duration_ms: float = 0.0
+    requests: list[dict] = field(default_factory=list)
+    probe_worst_ms: float | None = None
+    queue: dict = field(default_factory=dict)
+    timings: dict = field(default_factory=dict)
+
+    def as_json(self) -> dict:
+        return {
+            "status": self.status,
+            "message": self.message,
+            "tests": [test.as_json() for test in self.tests],
+            "trace": self.trace,
+            "output": self.output,
+            "output_truncated": self.output_cut,
+            "duration_ms": round(self.duration_ms),
+            "requests": self.requests,
+            "probe_worst_ms": self.probe_worst_ms,
+            "queue": self.queue,
+            "timings": self.timings,
+        }
+
+
+def celery_enabled() -> bool:
+    return bool(settings.CELERY_BROKER_URL)
+
+
+def unavailable() -> str | None:
+    """Why exercises cannot run from this process, or None. With Celery the workers start the
+    sandboxes, so this process needs none of its own."""
+    return None if celery_enabled() else unavailable_reason()
+
+
+# --- Admission. With Celery the web process still bounds how many runs it waits for.
+
+
+class _InFlight:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.count = 0
+
+    def admit(self) -> Ticket:
+        limit = settings.EXERCISES_POOL_SIZE + settings.EXERCISES_MAX_QUEUE
+        with self._lock:
+            if self.count >= limit:
+                raise QueueFull(f"{self.count} exercise runs are under way, as many as this "
+                                "server takes. Try again shortly.", 5)  # fmt: skip
+            self.count += 1
+            return Ticket(position=0)
+
+    def release(self) -> None:
+        with self._lock:
+            self.count -= 1
+
+
+_celery_in_flight = _InFlight()
+
+
+def queue_status() -> dict:
+    if celery_enabled():
+        return {"runs_on": "celery", "in_flight": _celery_in_flight.count}
+    return {"runs_on": "this server", **get_pool().status()}
+
+
+def warm() -> None:
+    if not celery_enabled():
+        get_pool().warm()
+
+
+# --- The run.
+
+
+def submit(exercise: Exercise, code: str) -> Report:
+    """Wait for a turn, run `code` in a sandbox, check it. Blocks: call it from a thread."""
+    start = time.monotonic()
+    job = exercise.job(code)
+    if celery_enabled():
+        ticket = _celery_in_flight.admit()
+        try:
+            outcome = _run_on_celery(job)
+        finally:
+            _celery_in_flight.release()
+    else:
+        pool = get_pool()
+        ticket = pool.admit()
+        outcome = pool.run(ticket, job)
+    report = judge(exercise, outcome)
+    report.duration_ms = (time.monotonic() - start) * 1000
+    report.queue = {"position": ticket.position, "waited_ms": round(ticket.waited_ms)}
+    learner_ms = report.timings.get("load_ms", 0) + report.timings.get("scenario_ms", 0)
+    report.timings["sandbox_ms"] = round(report.duration_ms - ticket.waited_ms - learner_ms, 1)
+    return report
+
+
+def _run_on_celery(job: dict) -> Outcome:
+    from .tasks import run_in_sandbox
+
+    limit = settings.EXERCISES_WALL_SECONDS + settings.EXERCISES_QUEUE_SECONDS + 10
+    async_result = run_in_sandbox.apply_async(args=[job], queue=settings.EXERCISES_CELERY_QUEUE)
+    data = async_result.get(timeout=limit)
+    if "unavailable" in data:
+        raise SandboxUnavailable(data["unavailable"])
+    if "busy" in data:
+        raise QueueFull(data["busy"], 5)
+    return Outcome.from_json(data)
+
+
+def run_locally(job: dict) -> dict:
+    """A Celery worker's side of a run: its own pool, the raw outcome back as JSON."""
+    pool = get_pool()
+    try:
+        ticket = pool.admit()
+        return pool.run(ticket, job).as_json()
+    except SandboxUnavailable as exc:
+        return {"unavailable": str(exc)}
+    except QueueFull as exc:
+        return {"busy": exc.message}
+
+
+def judge(exercise: Exercise, outcome: Outcome) -> Report:
+    """The sandbox's outcome, read and checked: the report the learner gets."""
+    base = {"output": outcome.output, "output_cut": outcome.output_cut}
+    if outcome.status == "error" and outcome.out_of_memory:
+        message = f"the run ran out of memory ({settings.EXERCISES_MEMORY_MB} MB)"
+        return Report("error", message, **base)
+    if outcome.status != "ran" or outcome.result is None:
+        return Report(outcome.status, outcome.message, **base)
+    result = outcome.result
+    error = result.get("error")
+    if isinstance(error, dict):
+        kind, message = str(error.get("kind")), str(error.get("message"))[:2000]
+        if kind in ("data", "scenario"):
+            logger.error("exercise %s: %s: %s", exercise.slug, kind, message)
+        template = MESSAGES.get(kind, "{message}")
+        text = template.format(message=message, memory_mb=settings.EXERCISES_MEMORY_MB)
+        return Report("error", text, **base)
+    try:
+        recorded = read_run(result, output=outcome.output)
+    except BadResult as exc:
+        return Report("error", f"the sandbox's answer could not be read: {exc}", **base)
+    figures = {
+        "trace": recorded.trace,
+        "requests": [
+            {
+                "label": r.label,
+                "method": r.method,
+                "path": r.path,
+                "status": r.status,
+                "elapsed_ms": round(r.elapsed_ms, 1),
+                "error": r.error,
+                "server_error": r.server_error,
+            }
+            for r in recorded.requests
+        ],
+        "probe_worst_ms": recorded.probe_worst_ms,
+        "timings": dict(recorded.timings),
+        **base,
+    }
+    if result.get("memory_error") is True or outcome.out_of_memory:
+        message = f"the run ran out of memory ({settings.EXERCISES_MEMORY_MB} MB)"
+        return Report("error", message, **figures)
+    if result.get("timed_out") is True:
+        message = f"the run took longer than {settings.EXERCISES_WALL_SECONDS} s and was stopped"
+        return Report("timeout", message, **figures)
+    tests = run_checks(exercise.checks, recorded)
+    statuses = {test.status for test in tests}
+    if "fail" in statuses:
+        failed = sum(test.status == "fail" for test in tests)
+        status, message = "fail", f"{failed} of {len(tests)} checks failed"
+    elif "error" in statuses:
+        status, message = "error", "a check could not run"
+    else:
+        status, message = "pass", None
+    return Report(status, message, tests=tests, **figures)

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "exercises"
+
+urlpatterns = [
+    path("api/", views.index, name="index"),
+    path("api/status", views.status, name="status"),
+    path("api/<slug:slug>", views.detail, name="detail"),
+    path("api/<slug:slug>/run", views.run, name="run"),
+]
