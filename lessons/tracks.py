@@ -24,13 +24,23 @@ TRACKS: dict[str, Track] = {
             order=1,
         ),
         Track(
+            slug="core",
+            title="How Django works",
+            description=(
+                "The request's path through the handler and middleware, signals, users and "
+                "authentication, and where Django protects you from CSRF, XSS and SQL "
+                "injection: each traced or attacked live on this server."
+            ),
+            order=2,
+        ),
+        Track(
             slug="database",
             title="Database and ORM",
             description=(
                 "Locking, query analysis and transactions: the ORM questions senior interviews "
                 "ask, each run live on SQLite and, where SQLite can't show it, on PostgreSQL."
             ),
-            order=2,
+            order=3,
         ),
         Track(
             slug="operations",
@@ -39,7 +49,7 @@ TRACKS: dict[str, Track] = {
                 "Caching and its invalidation, and deploying an ASGI Django site: shown on "
                 "the configuration this very site runs with."
             ),
-            order=3,
+            order=4,
         ),
     ]
 }
