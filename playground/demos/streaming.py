@@ -10,7 +10,7 @@ import re
 import time
 
 from django.core.cache import cache
-from django.http import JsonResponse, StreamingHttpResponse
+from django.http import FileResponse, JsonResponse, StreamingHttpResponse
 
 from ..registry import Demo, Param
 
@@ -114,3 +114,41 @@ def stream_sync(request, params, trace):
         cache.set(record_key(run), record, RECORD_SECONDS)
 
     return stream_response(events(), run)
+
+
+class SlowFile:
+    """A file on slow storage (a network share, an object store): each read takes
+    `interval_ms` and returns the next line. The last read records how the stream ended."""
+
+    def __init__(self, run: str, events: int, interval_ms: int) -> None:
+        self.run, self.events, self.interval = run, events, interval_ms / 1000
+        self.sent, self.start = 0, time.perf_counter()
+
+    def read(self, size: int = -1) -> bytes:
+        if self.sent == self.events:
+            at = round((time.perf_counter() - self.start) * 1000, 1)
+            record = {"status": "completed", "events_sent": self.sent, "at_ms": at}
+            cache.set(record_key(self.run), record, RECORD_SECONDS)
+            return b""
+        if self.sent:
+            time.sleep(self.interval)
+        self.sent += 1
+        elapsed = round((time.perf_counter() - self.start) * 1000, 1)
+        return line(event=self.sent, produced_ms=elapsed)
+
+
+@streaming.variant("file-response", title="FileResponse (read whole under ASGI)", streams=True)
+def stream_file(request, params, trace):
+    run = run_id(request)
+    if run is None:
+        return bad_run()
+    cache.set(record_key(run), {"status": "streaming", "events_sent": 0}, RECORD_SECONDS)
+    # FileResponse iterates the file synchronously. Under ASGI, Django 5.2 collects a sync
+    # iterator whole before it sends the first byte of the body, so every line arrives at the
+    # end, however slowly the file produced them.
+    response = FileResponse(
+        SlowFile(run, params["events"], params["interval_ms"]), content_type="application/x-ndjson"
+    )
+    response["Cache-Control"] = "no-store"
+    response["X-Run-Id"] = run
+    return response

@@ -1,6 +1,10 @@
 """atomic(), savepoints and on_commit, and what async code has to do instead."""
 
+import contextlib
+import logging
+import threading
 import uuid
+from collections.abc import Iterator
 
 from asgiref.sync import sync_to_async
 from django.core.exceptions import SynchronousOnlyOperation
@@ -88,6 +92,57 @@ def on_commit_callbacks(request, params, trace):
         "callbacks_run": ran,
         "skipped_on_rollback": "after rollback" not in ran,
     }
+
+
+class Bounce(Exception):
+    """The mail server said no."""
+
+
+def send_welcome_mail() -> None:
+    raise Bounce("mail server refused the message")
+
+
+@transactions.variant("robust-on-commit", title="robust on_commit: the next callback still runs")
+def robust_callbacks(request, params, trace):
+    owner, ran = tag(), []
+
+    def start_the_welcome_tour() -> None:
+        ran.append("start_the_welcome_tour")
+
+    with logged("django.db.backends.base") as log:
+        with trace.span("transaction that commits", "db"), atomic():
+            Account.objects.create(owner=owner, balance=1)
+            # Plain functions, not functools.partial: Django 5.2.19 logs a failing robust
+            # callback by its __qualname__, which a partial doesn't have (ticket #36487).
+            on_commit(send_welcome_mail, robust=True)
+            on_commit(start_the_welcome_tour, robust=True)
+        with trace.span("what was committed", "db"):
+            committed = Account.objects.filter(owner=owner).count()
+    Account.objects.filter(owner=owner).delete()
+    return {
+        "logged": log,
+        "callbacks_run_after_the_failure": ran,
+        "rows_committed": committed,
+    }
+
+
+@contextlib.contextmanager
+def logged(name: str) -> Iterator[list[str]]:
+    """What the logger `name` records on this thread while the block runs."""
+    records: list[str] = []
+    thread = threading.get_ident()
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if record.thread == thread:
+                records.append(f"{record.levelname}: {record.getMessage()}")
+
+    handler = Keep(level=logging.ERROR)
+    logging.getLogger(name).addHandler(handler)
+    try:
+        yield records
+    finally:
+        logging.getLogger(name).removeHandler(handler)
 
 
 def transfer(owner: str) -> int:

@@ -56,7 +56,7 @@ def test_the_waterfall_keeps_its_rows_as_a_stream_arrives(page: Page, server: Ru
     # Marked while the stream is still coming: a redrawn waterfall would lose the mark.
     first.evaluate("row => { row.dataset.seen = 'yes'; }")
     expect(panel.locator(".demo-status")).to_have_text(
-        "Done: all 2 variants ran on this server.", timeout=30_000
+        "Done: all 3 variants ran on this server.", timeout=30_000
     )
     expect(panel.locator(".wf-group[data-variant='async'] .wf-event")).to_have_count(4)
     expect(panel.locator(".wf-event[data-seen='yes']")).to_have_count(1)

@@ -325,7 +325,7 @@ def test_a_rating_succeeds_while_imports_and_locking_demos_run(busy_sqlite):
     assert rating == 201
     # Twelve locking demos hold the demos' database for 24 s in all; the rating never waits
     # for them (it waits, at most, for the imports' short bulk writes).
-    assert seconds < 12, seconds
+    assert seconds < 12 * 2 / 2, seconds  # less than half the demos' 24 s of locks
 
 
 # --- What responses say about the server

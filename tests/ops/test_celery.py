@@ -76,7 +76,7 @@ def test_cpu_bound_work_runs_on_the_celery_worker(celery_server):
     assert body["result"]["offload"] == "celery"
     [span] = body["spans"]
     assert span["ok"] and span["thread"].startswith("celery pid ")
-    assert body["loop_lag_ms"] < 100
+    assert body["loop_lag_ms"] < 100  # less than the work itself: it ran elsewhere
 
 
 def test_without_a_broker_the_celery_variant_uses_the_process_pool(asgi_server):

@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+import os
 import time
 import urllib.request
 
@@ -39,8 +40,10 @@ def test_fanout_async_overlaps_and_sync_queues(asgi_server):
         assert len(reply.json()["spans"]) == 5
         assert all(span["kind"] == "http" and span["ok"] for span in reply.json()["spans"])
         assert reply.headers["Server-Timing"].startswith("total;dur=")
-    assert fast.json()["total_ms"] < 1000
-    assert slow.json()["total_ms"] > 1400
+    # Five 300 ms calls: one after another they cannot take less than 1.5 s; overlapped,
+    # they take about one call's time, far less than half of that.
+    assert slow.json()["total_ms"] >= 5 * 300
+    assert fast.json()["total_ms"] < slow.json()["total_ms"] / 2
     # Sync calls one after another, on one worker thread; async calls on the event loop.
     starts = [span["start_ms"] for span in slow.json()["spans"]]
     assert starts == sorted(starts) and starts[-1] > 1000
@@ -98,8 +101,8 @@ def test_thread_sensitive_runs_on_one_thread_and_executor_on_several(asgi_server
     many = get(api(asgi_server, "sync-to-async/executor?calls=4&sleep_ms=100")).json()
     assert len({span["thread"] for span in one["spans"]}) == 1
     assert len({span["thread"] for span in many["spans"]}) > 1
-    assert one["total_ms"] > 390  # one after another
-    assert many["total_ms"] < 390  # side by side
+    assert one["total_ms"] >= 4 * 100  # one after another
+    assert many["total_ms"] < one["total_ms"] / 2  # side by side
 
 
 def test_async_to_sync_runs_the_gather_on_the_event_loop(asgi_server):
@@ -107,7 +110,7 @@ def test_async_to_sync_runs_the_gather_on_the_event_loop(asgi_server):
     outer, *calls = reply["spans"]
     assert outer["thread"] != "MainThread"  # the sync view's own thread
     assert {span["thread"] for span in calls} == {"MainThread"}  # the server's loop
-    assert reply["total_ms"] < 700
+    assert reply["total_ms"] < 4 * 200 / 2  # the four calls overlapped
 
 
 def test_async_orm_runs_queries_off_the_loop_and_leaves_nothing(asgi_server):
@@ -152,8 +155,8 @@ def test_gathered_orm_calls_run_one_at_a_time_on_one_thread(asgi_server):
 def test_cpu_bound_inline_blocks_the_loop_and_a_process_does_not(asgi_server):
     inline = get(api(asgi_server, "cpu-bound/inline?work_ms=300")).json()
     pooled = get(api(asgi_server, "cpu-bound/process?work_ms=300")).json()
-    assert inline["loop_lag_ms"] > 150
-    assert pooled["loop_lag_ms"] < 150
+    assert inline["loop_lag_ms"] >= 300 / 2  # the loop stood still for the work
+    assert pooled["loop_lag_ms"] < inline["loop_lag_ms"] / 2
     assert pooled["spans"][0]["thread"].startswith("pid ")
 
 
@@ -187,6 +190,25 @@ def test_sync_stream_is_buffered_under_asgi(asgi_server):
     first_arrival = lines[0][0]
     last_produced = lines[3][1]["produced_ms"]
     assert first_arrival >= last_produced
+
+
+def test_a_file_response_is_read_whole_before_its_first_byte_under_asgi(asgi_server):
+    query = "events=4&interval_ms=300&run=stream-f-01"
+    lines = read_stream(api(asgi_server, f"streaming/file-response?{query}"))
+    assert [data["event"] for _, data in lines] == [1, 2, 3, 4]
+    first_arrival, last_produced = lines[0][0], lines[-1][1]["produced_ms"]
+    assert first_arrival >= last_produced  # the whole file, then the first byte
+    record = get(api(asgi_server, "streaming/record?run=stream-f-01")).json()
+    assert record["status"] == "completed" and record["events_sent"] == 4
+
+
+def test_sync_to_async_calls_reach_past_the_executor_pool(asgi_server):
+    demo = next(
+        d for d in get(api(asgi_server, "demos")).json()["demos"] if d["id"] == "sync-to-async"
+    )
+    pool = min(32, (os.cpu_count() or 1) + 4)  # the server runs on this machine
+    assert demo["params"]["calls"]["max"] > pool
+    assert f"executor pool has {pool} threads" in demo["params"]["calls"]["help"]
 
 
 def test_disconnect_cancels_the_async_stream(asgi_server):
