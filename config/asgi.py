@@ -26,6 +26,11 @@ sys.setswitchinterval(0.001)
 
 site = DemoGate(django_application)
 
+# Read and render every lesson now, not on the first request (production reads them once).
+from lessons.catalog import get_catalog  # noqa: E402
+
+get_catalog()
+
 if "daphne.server" in sys.modules:  # served by Daphne: refuse big bodies while they arrive
     from ops.daphne import refuse_large_bodies
 

@@ -6,6 +6,7 @@ DEBUG off, and it refuses to start without DJANGO_SECRET_KEY. The development to
 """
 
 import os
+import re
 import secrets
 from pathlib import Path
 
@@ -62,6 +63,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "ops.middleware.RequestLogMiddleware",
+    # Outermost but the log: it compresses what every other middleware wrote.
+    "ops.middleware.CompressionMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Static files under ASGI, async all the way (no sync-iterator warning).
     "servestatic.middleware.ServeStaticMiddleware",
@@ -266,6 +269,8 @@ CELERY_BEAT_SCHEDULE = {
 
 # Where lesson Markdown files live; tests point this at a scratch copy.
 LESSONS_DIR = Path(env.str("DJANGO_LESSONS_DIR", default=str(BASE_DIR / "lessons" / "content")))
+# Look for changed lesson files on every request (development) or read them once (production).
+LESSONS_RELOAD = boolean("DJANGO_LESSONS_RELOAD", DEBUG)
 
 LOGGING = {
     "version": 1,
@@ -298,6 +303,13 @@ PLAYGROUND_BLOCKING_WINDOW = whole_number("PLAYGROUND_BLOCKING_WINDOW", 30)  # s
 # CPU-bound demo work (threads, processes, Celery) may burn this much per window, per process.
 PLAYGROUND_CPU_BUDGET_MS = whole_number("PLAYGROUND_CPU_BUDGET_MS", 8000)
 PLAYGROUND_UPSTREAM_TIMEOUT = number("PLAYGROUND_UPSTREAM_TIMEOUT", 5)  # seconds
+# Where the simulated upstreams answer: a process of their own (./run starts one, with
+# `python -m playground.upstream_server`), or, unset, this server itself (config/asgi.py).
+PLAYGROUND_UPSTREAM_URL = env.str("PLAYGROUND_UPSTREAM_URL", default="").rstrip("/")
+if PLAYGROUND_UPSTREAM_URL and not re.fullmatch(r"http://[\w.\-\[\]:]+", PLAYGROUND_UPSTREAM_URL):
+    raise ImproperlyConfigured(
+        "PLAYGROUND_UPSTREAM_URL must be http://host:port, the simulated upstreams' address"
+    )
 PLAYGROUND_LOAD_MAX_CONCURRENCY = whole_number("PLAYGROUND_LOAD_MAX_CONCURRENCY", 200)
 # Make every simulated upstream call fail, to see how the site copes: hang, refused, error
 # (HTTP 500) or garbage (not JSON). Empty: upstreams behave.

@@ -1,7 +1,8 @@
 """The lesson catalog: every Markdown file under LESSONS_DIR, parsed, rendered and cached.
 
-Each request asks `get_catalog()`, which stats the lesson files and rebuilds only what changed,
-so an instructor sees an edited or new file on the next reload, with no restart. A broken file
+In development each request asks `get_catalog()`, which stats the lesson files and rebuilds
+only what changed, so an instructor sees an edited or new file on the next reload, with no
+restart. In production (LESSONS_RELOAD off) the files are read once, at start-up. A broken file
 is reported (path and line) and left out; the other lessons keep being served.
 """
 
@@ -59,6 +60,12 @@ class _Loader:
         self._root: Path | None = None
         # path -> ((mtime_ns, size), Lesson or the file's problems)
         self._files: dict[Path, tuple[tuple[int, int], Lesson | list[Problem]]] = {}
+
+    def loaded(self, root: Path) -> bool:
+        return self._root == root
+
+    def current(self) -> Catalog:
+        return self._catalog
 
     def get(self, root: Path) -> Catalog:
         signature = _signature(root)
@@ -155,4 +162,9 @@ _loader = _Loader()
 
 
 def get_catalog() -> Catalog:
-    return _loader.get(Path(settings.LESSONS_DIR))
+    """The catalog. With LESSONS_RELOAD (on in development) every call looks for changed
+    files; without it (production) the files are read once and the catalog is kept."""
+    root = Path(settings.LESSONS_DIR)
+    if not settings.LESSONS_RELOAD and _loader.loaded(root):
+        return _loader.current()
+    return _loader.get(root)

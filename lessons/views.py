@@ -2,14 +2,14 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from .catalog import get_catalog
 from .search import MAX_QUERY_LENGTH, search
 from .tracks import TRACKS
 
 
-@require_GET
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     catalog = get_catalog()
     return render(
@@ -23,7 +23,7 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 def track_detail(request: HttpRequest, track: str) -> HttpResponse:
     catalog = get_catalog()
     lessons = catalog.track_lessons(track)
@@ -32,7 +32,7 @@ def track_detail(request: HttpRequest, track: str) -> HttpResponse:
     return render(request, "lessons/track.html", {"track": TRACKS[track], "lessons": lessons})
 
 
-@require_GET
+@require_safe
 def lesson_detail(request: HttpRequest, slug: str) -> HttpResponse:
     catalog = get_catalog()
     lesson = catalog.lessons.get(slug)
@@ -52,7 +52,7 @@ def lesson_detail(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 def robots_txt(request: HttpRequest) -> HttpResponse:
     """Crawl the lessons; leave the APIs, the practice pages and accounts alone."""
     lines = [
@@ -67,7 +67,7 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")
 
 
-@require_GET
+@require_safe
 def search_view(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:MAX_QUERY_LENGTH]
     results = search(get_catalog(), query) if query else []

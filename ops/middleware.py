@@ -7,6 +7,7 @@ import time
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.middleware.gzip import GZipMiddleware
 from django.template.loader import render_to_string
 
 from .disclosure import shows_server_details
@@ -101,3 +102,14 @@ class DatabaseBusyMiddleware(DualMiddleware):
             )
         response["Retry-After"] = "5"
         return response
+
+
+class CompressionMiddleware(GZipMiddleware):
+    """Django's GZipMiddleware, BREACH mitigation included (random bytes in each gzip
+    header since 4.2), for whole responses only: a streaming response, the demos' streams
+    above all, goes out uncompressed, chunk by chunk as its view produces them."""
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        if response.streaming:
+            return response
+        return super().process_response(request, response)

@@ -4,7 +4,7 @@ import logging
 from asgiref.sync import sync_to_async
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from .disclosure import failure_text
 from .services import check_cache, check_database
@@ -15,7 +15,7 @@ CHECK_TIMEOUT = 3  # seconds: a health check must answer even when a dependency 
 
 
 @never_cache
-@require_GET
+@require_safe
 async def health(request: HttpRequest) -> JsonResponse:
     """200 when the database and the cache answer; 503 naming what does not."""
     checks = {

@@ -29,25 +29,31 @@ def timeout_seconds() -> float:
     return settings.PLAYGROUND_UPSTREAM_TIMEOUT
 
 
+def site_address(request: HttpRequest) -> str:
+    """This server's own address, from the socket that accepted the request (the ASGI scope's
+    "server"), never from the Host header: a client cannot point anything elsewhere."""
+    host, port = "127.0.0.1", None
+    scope = getattr(request, "scope", None)
+    if scope and scope.get("server"):
+        host, port = scope["server"][0], scope["server"][1]
+    else:  # WSGI: the test client or runserver
+        port = request.META.get("SERVER_PORT")
+    if host in {"0.0.0.0", "::", "", None} or not str(host)[0].isdigit():
+        host = "127.0.0.1"
+    return f"http://{host}:{port}"
+
+
 @dataclass(frozen=True)
 class Upstreams:
-    """Where the simulated upstreams are: this server's own listening address."""
+    """Where the simulated upstreams are: their own process when PLAYGROUND_UPSTREAM_URL says
+    where (./run starts one, as a real upstream would be elsewhere), otherwise this server's
+    own address, where config/asgi.py routes them in front of Django."""
 
     base: str
 
     @classmethod
     def for_request(cls, request: HttpRequest) -> "Upstreams":
-        # The ASGI scope's "server" is the socket we accepted on, not the Host header, so a
-        # client cannot point the demos anywhere else.
-        host, port = "127.0.0.1", None
-        scope = getattr(request, "scope", None)
-        if scope and scope.get("server"):
-            host, port = scope["server"][0], scope["server"][1]
-        else:  # WSGI: the test client or runserver
-            port = request.META.get("SERVER_PORT")
-        if host in {"0.0.0.0", "::", "", None} or not str(host)[0].isdigit():
-            host = "127.0.0.1"
-        return cls(base=f"http://{host}:{port}")
+        return cls(base=settings.PLAYGROUND_UPSTREAM_URL or site_address(request))
 
     def url(self, service: str, **params: object) -> str:
         if service not in SERVICES:

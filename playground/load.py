@@ -5,22 +5,24 @@ asked from the server side.
 """
 
 import asyncio
+import json
+import os
 import statistics
+import sys
 import time
 from urllib.parse import urlencode
 
-import aiohttp
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.http import HttpRequest, JsonResponse
 from django.urls import reverse
 
 from . import admission, limits
-from .clients import Upstreams
+from .clients import site_address
 from .limits import DemoRefused
 from .registry import Param, ParamError, Params, Variant
 from .runner import parse_query, url_name
-from .tracing import ThreadCounter, describe_error
+from .tracing import ThreadCounter
 
 
 def concurrency_param() -> Param:
@@ -46,15 +48,13 @@ async def run_load(request: HttpRequest, variant: Variant) -> JsonResponse:
 
 
 async def _fire(request: HttpRequest, variant: Variant, params: Params, concurrency: int) -> dict:
-    base = Upstreams.for_request(request).base
     path = reverse(f"playground:{url_name(variant)}")
-    url = f"{base}{path}?{urlencode(params)}"
-    headers = {limits.LOAD_HEADER: limits.load_token()}
+    url = f"{site_address(request)}{path}?{urlencode(params)}"
     started = time.perf_counter()
     with ThreadCounter() as threads:
-        # The load generator gets an event loop of its own, on another thread: on the
-        # server's loop it would queue behind the very requests it is timing.
-        results = await asyncio.to_thread(asyncio.run, _gather(url, headers, concurrency))
+        # The load generator is a process of its own: in this one it would share the GIL
+        # (and, on this loop, the turns) with the very requests it is timing.
+        results = await _generate(url, concurrency)
     wall_ms = (time.perf_counter() - started) * 1000
 
     latencies = sorted(ms for ms, _ in results)
@@ -78,22 +78,27 @@ async def _fire(request: HttpRequest, variant: Variant, params: Params, concurre
     }
 
 
-async def _gather(url: str, headers: dict, concurrency: int) -> list[tuple[float, int | str]]:
-    timeout = aiohttp.ClientTimeout(total=60)
-
-    async def one(session: aiohttp.ClientSession) -> tuple[float, int | str]:
-        start = time.perf_counter()
-        try:
-            async with session.get(url, headers=headers) as response:
-                await response.read()
-                outcome: int | str = response.status
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            outcome = describe_error(exc)
-        return (time.perf_counter() - start) * 1000, outcome
-
-    connector = aiohttp.TCPConnector(limit=concurrency)
-    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
-        return await asyncio.gather(*(one(session) for _ in range(concurrency)))
+async def _generate(url: str, concurrency: int) -> list[tuple[float, int | str]]:
+    generator = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "playground.loadgen",
+        url,
+        str(concurrency),
+        cwd=settings.BASE_DIR,
+        env={"PATH": os.environ.get("PATH", ""), "PLAYGROUND_LOAD_TOKEN": limits.load_token()},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        out, err = await asyncio.wait_for(generator.communicate(), timeout=90)
+    except BaseException:
+        generator.kill()
+        await generator.wait()
+        raise
+    if generator.returncode != 0:
+        raise RuntimeError(f"the load generator failed: {err.decode(errors='replace')[-500:]}")
+    return [(ms, outcome) for ms, outcome in json.loads(out)]
 
 
 def _percentile(sorted_values: list[float], percent: float) -> float:

@@ -1,7 +1,7 @@
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_safe
 
 from .demos.streaming import RUN_ID, record_key
 from .gate import guarded
@@ -61,12 +61,12 @@ async def stream_record_api(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"run": run, **record}, headers={"Cache-Control": "no-store"})
 
 
-@require_GET
+@require_safe
 def index(request: HttpRequest) -> HttpResponse:
     return render(request, "playground/index.html", {"demos": DEMOS.values()})
 
 
-@require_GET
+@require_safe
 def demo_page(request: HttpRequest, demo: str) -> HttpResponse:
     if demo not in DEMOS:
         raise Http404("No such demo.")

@@ -23,6 +23,7 @@ class RunningServer:
     log_path: Path
     lessons_dir: Path
     env: dict[str, str] = field(default_factory=dict)
+    upstreams: subprocess.Popen | None = None
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
@@ -44,12 +45,15 @@ class RunningServer:
             return connection.execute(sql).fetchall()
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        for process in (self.process, self.upstreams):
+            if process is None:
+                continue
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
         if self.env["DATABASE_URL"].startswith("postgres"):
             drop_postgres_database(self.env["DATABASE_URL"])
 
@@ -108,6 +112,8 @@ def server_env(workdir: Path, **extra: str) -> dict[str, str]:
         "DJANGO_SECRET_KEY": "test-secret-key-" + "x" * 40,
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "DJANGO_LESSONS_DIR": str(lessons_dir),
+        # Production settings, but some tests edit lesson files under a running server.
+        "DJANGO_LESSONS_RELOAD": "1",
         "PYTHONUNBUFFERED": "1",
         "DJANGO_DEMOS_DATABASE": "",  # as a real server runs: the demos in a file of their own
         # Test servers may share one Redis: keep their keys (rate limits, locks) apart.
@@ -123,10 +129,47 @@ def server_env(workdir: Path, **extra: str) -> dict[str, str]:
     return env
 
 
+def start_upstreams(env: dict[str, str]) -> subprocess.Popen | None:
+    """The simulated upstreams in a process of their own, as ./run starts them (unless the
+    test asks for them inside the server: PLAYGROUND_UPSTREAM_URL set to "")."""
+    if "PLAYGROUND_UPSTREAM_URL" in env:
+        return None
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            str(BIN / "python"),
+            "-m",
+            "playground.upstream_server",
+            "--port",
+            str(port),
+            "--parent",
+            str(os.getpid()),
+        ],
+        cwd=BASE_DIR,
+        env=env,
+    )
+    deadline = time.monotonic() + 30
+    import socket
+
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the simulated upstreams did not start") from None
+            time.sleep(0.05)
+    env["PLAYGROUND_UPSTREAM_URL"] = f"http://127.0.0.1:{port}"
+    return process
+
+
 def start_daphne(workdir: Path, **extra: str) -> RunningServer:
     env = server_env(workdir, **extra)
     prepare_database(env)
-    return launch(workdir, env)
+    upstreams = start_upstreams(env)
+    server = launch(workdir, env)
+    server.upstreams = upstreams
+    return server
 
 
 def prepare_database(env: dict[str, str]) -> None:
@@ -171,7 +214,9 @@ def restart(server: RunningServer) -> RunningServer:
     """Stop the server process and start a new one on the same database (its data kept)."""
     server.process.terminate()
     server.process.wait(timeout=10)
-    return launch(server.log_path.parent, server.env)
+    restarted = launch(server.log_path.parent, server.env)
+    restarted.upstreams = server.upstreams
+    return restarted
 
 
 def free_port() -> int:
@@ -204,7 +249,10 @@ def start_uvicorn(workdir: Path, workers: int, **extra: str) -> RunningServer:
     """Several Uvicorn worker processes on one port, as `./run serve --workers N` starts them."""
     env = server_env(workdir, WEB_CONCURRENCY=str(workers), **extra)
     prepare_database(env)
-    return launch_uvicorn(workdir, env, workers)
+    upstreams = start_upstreams(env)
+    server = launch_uvicorn(workdir, env, workers)
+    server.upstreams = upstreams
+    return server
 
 
 def launch_uvicorn(workdir: Path, env: dict[str, str], workers: int = 1) -> RunningServer:
@@ -247,6 +295,7 @@ def start_gunicorn(workdir: Path, **extra: str) -> RunningServer:
     """Gunicorn with Uvicorn workers, started the way the README says."""
     env = server_env(workdir, **extra)
     prepare_database(env)
+    upstreams = start_upstreams(env)
     port = free_port()
     log_path = workdir / f"gunicorn-{port}.log"
     with log_path.open("w") as log:
@@ -267,4 +316,4 @@ def start_gunicorn(workdir: Path, **extra: str) -> RunningServer:
         )
     url = f"http://127.0.0.1:{port}"
     wait_until_healthy(url, process, log_path)
-    return RunningServer(url, process, log_path, Path(env["DJANGO_LESSONS_DIR"]), env)
+    return RunningServer(url, process, log_path, Path(env["DJANGO_LESSONS_DIR"]), env, upstreams)
