@@ -179,11 +179,11 @@ def parse_lesson(path: Path, text: str, *, display_path: Path) -> Lesson:
         related=list(meta["related"]),
         summary=summary,
         key_points=[
-            mark_safe(render_inline(point))  # noqa: S308 - sanitised by the pipeline
+            mark_safe(render_inline(point))  # sanitised by the pipeline
             for point in meta["key_points"]
         ],
         path=path,
-        html=mark_safe(page_html),  # noqa: S308 - sanitised by nh3 + our own templates
+        html=mark_safe(page_html),  # sanitised by nh3 + our own templates
         toc=[section.toc for section in sections.values()],
         demos=demos,
         quizzes=quizzes,
@@ -388,8 +388,8 @@ def _render_sections(spans, lines, out_lines, first_line: int, widgets) -> dict[
             line=span.line,
             end_line=span.end_line,
             markdown="\n".join(lines[start + 1 : end + 1]).strip("\n"),
-            html=mark_safe(html),  # noqa: S308 - sanitised by nh3 + our own templates
-            heading_html=mark_safe(heading.html),  # noqa: S308 - sanitised by nh3
+            html=mark_safe(html),  # sanitised by nh3 + our own templates
+            heading_html=mark_safe(heading.html),  # sanitised by nh3
             text=_plain_text(PLACEHOLDER_RE.sub("", body.html)),
             toc={**heading.toc[0], "children": body.toc},
         )
@@ -410,10 +410,10 @@ def _quiz_context(quiz: Quiz, number: int) -> dict:
     return {
         "quiz": quiz,
         "number": number,
-        "question_html": mark_safe(render_markdown(quiz.question).html),  # noqa: S308
-        "explanation_html": mark_safe(render_markdown(quiz.explanation).html),  # noqa: S308
+        "question_html": mark_safe(render_markdown(quiz.question).html),
+        "explanation_html": mark_safe(render_markdown(quiz.explanation).html),
         "options": [
-            {"index": i, "html": mark_safe(render_inline(option))}  # noqa: S308
+            {"index": i, "html": mark_safe(render_inline(option))}
             for i, option in enumerate(quiz.options)
         ],
     }
