@@ -139,7 +139,12 @@ def parse_lesson(path: Path, text: str, *, display_path: Path) -> Lesson:
             if fence.lang == "demo":
                 block = parse_demo(fence.source, fence.line)
                 demos.append(block)
-                widget = render_to_string("lessons/_demo.html", {"block": block})
+                # The first panel of a demo is #demo-<id>; a second one on the page, -2.
+                seen = sum(1 for other in demos if other.demo_id == block.demo_id)
+                anchor = f"demo-{block.demo_id}" + (f"-{seen}" if seen > 1 else "")
+                widget = render_to_string(
+                    "playground/_panel.html", {"block": block, "anchor": anchor}
+                )
             else:
                 quiz = parse_quiz(fence.source, fence.line)
                 quizzes.append(quiz)

@@ -39,6 +39,7 @@ def demo_panel(demo_id: str, values: dict) -> dict:
     ]
     return {
         "demo": demo,
+        "anchor": f"demo-{demo.id}",
         "params": params,
         "variants": variants,
         # A probe only tells a story where some variant stalls the event loop.

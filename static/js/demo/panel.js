@@ -20,7 +20,6 @@ class DemoPanel extends HTMLElement {
     // Everything this connection starts (listeners, runs, polls) ends when it is disconnected.
     this.connection = new AbortController();
     const signal = this.connection.signal;
-    this.claimAnchor();
     this.streams = this.dataset.streams === "true";
     this.variants = Array.from(this.querySelectorAll(".demo-variants li"), (item) => ({
       name: item.dataset.variant,
@@ -74,14 +73,6 @@ class DemoPanel extends HTMLElement {
     this.connection.abort();
     this.controller?.abort();
     this.stopClock();
-  }
-
-  // A lesson may embed one demo twice: the first keeps the #demo-<id> anchor.
-  claimAnchor() {
-    if (document.getElementById(this.id) === this) return;
-    let n = 2;
-    while (document.getElementById(`${this.id}-${n}`)) n += 1;
-    this.id = `${this.id}-${n}`;
   }
 
   setBusy(busy) {
