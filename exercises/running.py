@@ -105,10 +105,13 @@ class _InFlight:
 _celery_in_flight = _InFlight()
 
 
-def queue_status() -> dict:
+def queue_status(key: str = "") -> dict:
+    """Where runs go and how busy it is; with `key`, how many runs are ahead of that run
+    (`position`, None once it runs; always None with Celery, whose queue is the broker's)."""
     if celery_enabled():
-        return {"runs_on": "celery", "in_flight": _celery_in_flight.count}
-    return {"runs_on": "this server", **get_pool().status()}
+        return {"runs_on": "celery", "in_flight": _celery_in_flight.count, "position": None}
+    pool = get_pool()
+    return {"runs_on": "this server", **pool.status(), "position": pool.position(key)}
 
 
 def warm() -> None:
@@ -119,7 +122,7 @@ def warm() -> None:
 # --- The run.
 
 
-def submit(exercise: Exercise, code: str) -> Report:
+def submit(exercise: Exercise, code: str, key: str = "") -> Report:
     """Wait for a turn, run `code` in a sandbox, check it. Blocks: call it from a thread."""
     start = time.monotonic()
     job = exercise.job(code)
@@ -131,7 +134,7 @@ def submit(exercise: Exercise, code: str) -> Report:
             _celery_in_flight.release()
     else:
         pool = get_pool()
-        ticket = pool.admit()
+        ticket = pool.admit(key)
         outcome = pool.run(ticket, job)
     report = judge(exercise, outcome)
     report.duration_ms = (time.monotonic() - start) * 1000
