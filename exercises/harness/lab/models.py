@@ -27,4 +27,21 @@ class Account(models.Model):
         return f"{self.owner}: {self.balance}"
 
 
-MODELS = {model.__name__: model for model in (Author, Book, Account)}
+class Item(models.Model):
+    name = models.CharField(max_length=100)
+    stock = models.IntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.stock} in stock"
+
+
+class Order(models.Model):
+    email = models.CharField(max_length=200)
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="orders")
+    quantity = models.IntegerField(default=1)
+
+    def __str__(self) -> str:
+        return f"{self.quantity} x {self.item_id} for {self.email}"
+
+
+MODELS = {model.__name__: model for model in (Author, Book, Account, Item, Order)}
