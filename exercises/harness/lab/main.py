@@ -206,8 +206,13 @@ def _result(harness, traces, threads_at_start: int, peak_threads: int) -> dict:
                 span["detail"] = record.error
             for inner in entry["trace"]["spans"]:
                 spans.append(_shift(inner, offset))
-            for query in entry["trace"]["sql"]:
-                sql.append({**query, "start_ms": round(query["start_ms"] + offset, 2)})
+            shifted = [
+                {**query, "start_ms": round(query["start_ms"] + offset, 2)}
+                for query in entry["trace"]["sql"]
+            ]
+            sql.extend(shifted)
+            if shifted:  # the waterfall lists a request's queries under its bar
+                span["sql"] = shifted
             used.update(entry["trace"]["threads"]["used"])
         requests.append(entry)
     worst, lags = loop_lag.worst_since(harness.started)

@@ -17,7 +17,6 @@ export function createEditor(textarea, { onRun, label }) {
 function richEditor(CodeMirror, textarea, onRun, label) {
   let leaving = false; // Esc was pressed: the next Tab leaves the editor
   const tab = (command) => (cm) => {
-    if (leaving) return CodeMirror.Pass;
     if (cm.somethingSelected()) cm.execCommand(command === "insertSoftTab" ? "indentMore" : command);
     else cm.execCommand(command);
     return undefined;
@@ -45,7 +44,9 @@ function richEditor(CodeMirror, textarea, onRun, label) {
     },
   });
   editor.on("keydown", (cm, event) => {
-    if (event.key !== "Escape" && event.key !== "Tab" && event.key !== "Shift") leaving = false;
+    // After Esc, Tab is the browser's: CodeMirror ignores it and the focus moves on.
+    if (event.key === "Tab" && leaving) event.codemirrorIgnore = true;
+    if (event.key !== "Escape" && event.key !== "Shift") leaving = false;
   });
   editor.on("blur", () => {
     leaving = false;
