@@ -44,4 +44,13 @@ class Order(models.Model):
         return f"{self.quantity} x {self.item_id} for {self.email}"
 
 
-MODELS = {model.__name__: model for model in (Author, Book, Account, Item, Order)}
+class Payment(models.Model):
+    key = models.CharField(max_length=100, unique=True)  # the client's Idempotency-Key
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="payments")
+    amount = models.IntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.amount}"
+
+
+MODELS = {model.__name__: model for model in (Author, Book, Account, Item, Order, Payment)}
