@@ -119,7 +119,7 @@ async def twenty_learners(base: str, codes: dict[str, str]) -> None:
         outcomes[body.get("status")] = outcomes.get(body.get("status"), 0) + 1
     positions = [body.get("queue", {}).get("position", 0) for _, _, body in results]
     server_errors = sum(status >= 500 for _, status, _ in results)
-    print("\n20 learners pressing Run at once (the three exercises' solutions in turn)")
+    print("\n20 learners pressing Run at once (every exercise's solution in turn)")
     print(f"  all answered in {total:.0f} ms; HTTP {http}; results {outcomes}; 5xx {server_errors}")
     for _, _, body in results:
         for test in body.get("tests", []):

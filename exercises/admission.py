@@ -22,8 +22,9 @@ class Refused(Exception):
     retry_after: int | None = None
 
 
-def admit(request: HttpRequest, slug: str) -> tuple[Exercise, str]:
-    """The exercise and the code to run, or Refused (404, 400, 503 or 429)."""
+def admit(request: HttpRequest, slug: str) -> tuple[Exercise, str, str]:
+    """The exercise, the code to run and the run's ticket key, or Refused (404, 400, 503 or
+    429)."""
     exercise = get_catalog().exercises.get(slug)
     if exercise is None:
         raise Refused(404, f"no exercise {slug!r}")
@@ -46,7 +47,7 @@ def admit(request: HttpRequest, slug: str) -> tuple[Exercise, str]:
         )
     except limits.DemoRefused as refusal:
         raise Refused(refusal.status, refusal.message, refusal.retry_after) from None
-    return exercise, form.cleaned_data["code"]
+    return exercise, form.cleaned_data["code"], form.cleaned_data["ticket"]
 
 
 def unavailable_message(reason: str) -> str:

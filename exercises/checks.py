@@ -92,6 +92,7 @@ class Request:
     started_ms: float  # since the scenario started
     error: str | None  # the request failed: "no answer after 3000 ms", a lost connection
     server_error: str | None  # what the learner's view raised: "KeyError on line 7: 'amount'"
+    headers: dict  # the response's headers, names lowercased (the first 30)
     spans: tuple[Span, ...]  # server-side, on the request's own clock
     sql: tuple[Query, ...]
     trace: dict | None  # this request's trace in the demo trace's shape
@@ -239,10 +240,21 @@ def _request(value: Any, where: str) -> Request:
         started_ms=_number(data.get("started_ms"), f"{where}.started_ms"),
         error=_text_or_none(data.get("error"), f"{where}.error"),
         server_error=_text_or_none(data.get("server_error"), f"{where}.server_error"),
+        headers=_headers(data.get("headers", {}), f"{where}.headers"),
         spans=tuple(_span(span, "") for span in trace["spans"]) if trace else (),
         sql=tuple(_query(query, "") for query in trace["sql"]) if trace else (),
         trace=trace,
     )
+
+
+def _headers(value: Any, where: str) -> dict:
+    headers = _dict(value, where)
+    if len(headers) > 30:
+        raise BadResult(f"{where} has more than 30 headers")
+    return {
+        _text(name, f"{where} name", 200): _text(text, f"{where}.{name}", 500)
+        for name, text in headers.items()
+    }
 
 
 def _span_json(value: Any, where: str) -> dict:

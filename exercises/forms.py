@@ -27,6 +27,8 @@ class RunForm(forms.Form):
         strip=False,
         error_messages={"required": 'the body needs a code field: {"code": "..."}'},
     )
+    # Optional: a name the page picks for this run, to ask /status for its place in the queue.
+    ticket = TextField(required=False, max_length=64)
 
     @classmethod
     def from_json(cls, body: bytes) -> "RunForm":

@@ -16,7 +16,7 @@ from lessons.tracks import LEVELS, TRACKS
 from .checks import Check, check_name, namespace
 
 REQUIRED_KEYS = ("title", "slug", "track", "lesson", "level", "order", "routes")
-OPTIONAL_KEYS = ("data", "summary")
+OPTIONAL_KEYS = ("data", "summary", "middleware")
 BLOCKS = ("starter", "solution", "scenario", "checks")
 BLOCK_INFO_RE = re.compile(r"^ {0,3}(?:`{3,}|~{3,})\s*python\s+(?P<role>\S+)\s*$")
 ROUTE_RE = re.compile(r"^/[A-Za-z0-9_\-/<>:.]*$")
@@ -36,6 +36,7 @@ class Exercise:
     path: Path
     display_path: Path
     routes: list[tuple[str, str]]  # (path, name of the learner's view)
+    middleware: list[str]  # the learner's middleware classes, outermost first
     data: dict
     task_html: str
     starter: str
@@ -51,6 +52,7 @@ class Exercise:
             "routes": [list(route) for route in self.routes],
             "scenario": self.scenario,
             "data": self.data,
+            "middleware": self.middleware,
         }
 
 
@@ -101,9 +103,10 @@ def parse_exercise(path: Path, text: str, *, display_path: Path) -> Exercise:
         raise ExerciseFileError(problems)
 
     routes = [(route, name) for route, name in meta["routes"].items()]
+    middleware = [("MIDDLEWARE", name) for name in meta.get("middleware") or []]
     for role in ("starter", "solution"):
         source, line = blocks[role]
-        _check_learner_code(source, line, role, routes, problem)
+        _check_learner_code(source, line, role, routes + middleware, problem)
     _check_scenario(*blocks["scenario"], problem)
     checks = _compile_checks(*blocks["checks"], problem)
     task = "\n".join(task_lines).strip()
@@ -123,6 +126,7 @@ def parse_exercise(path: Path, text: str, *, display_path: Path) -> Exercise:
         path=path,
         display_path=display_path,
         routes=routes,
+        middleware=list(meta.get("middleware") or []),
         data=meta.get("data") or {},
         task_html=render_markdown(task).html,
         starter=blocks["starter"][0].strip("\n") + "\n",
@@ -179,6 +183,13 @@ def _check_front_matter(path: Path, meta: dict, key_lines: dict[str, int], probl
                     problem(
                         line("routes"), f"route {route!r} must name a view function, not {name!r}"
                     )
+    middleware = meta.get("middleware")
+    if "middleware" in meta and not (
+        isinstance(middleware, list)
+        and middleware
+        and all(isinstance(name, str) and IDENTIFIER_RE.match(name) for name in middleware)
+    ):
+        problem(line("middleware"), "middleware must list class names, e.g. [TimingMiddleware]")
     data = meta.get("data")
     if "data" in meta and not (
         isinstance(data, dict)
@@ -201,10 +212,14 @@ def _check_learner_code(source: str, fence_line: int, role: str, routes, problem
         problem(fence_line + (exc.lineno or 0), f"{role}: SyntaxError: {exc.msg}")
         return
     defined = {
-        node.name for node in tree.body if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        node.name
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
     }
     for route, name in routes:
-        if name not in defined:
+        if name not in defined and route == "MIDDLEWARE":
+            problem(fence_line, f"the {role} must define the middleware {name}")
+        elif name not in defined:
             problem(fence_line, f"the {role} must define {name}(request), routed to {route}")
 
 

@@ -36,6 +36,7 @@ class QueueFull(Exception):
 @dataclass
 class Ticket:
     position: int  # runs ahead of this one when it was admitted (0: it runs at once)
+    key: str = ""  # chosen by the page, to ask for this run's place while it waits
     admitted: float = field(default_factory=time.monotonic)
     waited_ms: float = 0.0
 
@@ -62,7 +63,7 @@ class SandboxPool:
 
     # --- Admission.
 
-    def admit(self) -> Ticket:
+    def admit(self, key: str = "") -> Ticket:
         """A place in line, or QueueFull when the line is as long as it may be."""
         with self._cond:
             ahead = self._running + len(self._waiting) - self.size + 1
@@ -72,7 +73,7 @@ class SandboxPool:
                     "waiting, as many as this server takes. Try again shortly.",
                     self._retry_after(),
                 )
-            ticket = Ticket(position=max(0, ahead))
+            ticket = Ticket(position=max(0, ahead), key=key)
             self._waiting.append(ticket)
             return ticket
 
@@ -160,6 +161,17 @@ class SandboxPool:
             warm, self._warm = list(self._warm), deque()
         for sandbox in warm:
             sandbox.close()
+
+    def position(self, key: str) -> int | None:
+        """How many runs are ahead of the waiting run with this key (they run or wait before
+        it), or None when no run with that key waits (it runs, or is done)."""
+        if not key:
+            return None
+        with self._cond:
+            for index, ticket in enumerate(self._waiting):
+                if ticket.key == key:
+                    return index + max(0, self._running - self.size + 1)
+        return None
 
     def status(self) -> dict:
         with self._cond:

@@ -14,6 +14,8 @@ import time
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 
 from .checks import BadResult, CheckResult, read_run, run_checks
 from .parsing import Exercise
@@ -74,10 +76,29 @@ def celery_enabled() -> bool:
     return bool(settings.CELERY_BROKER_URL)
 
 
+AVAILABILITY_SECONDS = 30  # how long one look at the machine's sandbox tools is trusted
+_availability: tuple[float, str | None] | None = None
+
+
+@receiver(setting_changed)
+def _look_again(*, setting: str, **kwargs) -> None:
+    """A changed EXERCISES_* setting (tests change them) is a reason to look again."""
+    global _availability
+    if setting.startswith("EXERCISES_"):
+        _availability = None
+
+
 def unavailable() -> str | None:
     """Why exercises cannot run from this process, or None. With Celery the workers start the
-    sandboxes, so this process needs none of its own."""
-    return None if celery_enabled() else unavailable_reason()
+    sandboxes, so this process needs none of its own. Pages ask this on every view, so the
+    answer (a few file checks) is kept for AVAILABILITY_SECONDS."""
+    global _availability
+    if celery_enabled():
+        return None
+    now = time.monotonic()
+    if _availability is None or now - _availability[0] > AVAILABILITY_SECONDS:
+        _availability = (now, unavailable_reason())
+    return _availability[1]
 
 
 # --- Admission. With Celery the web process still bounds how many runs it waits for.
@@ -105,10 +126,13 @@ class _InFlight:
 _celery_in_flight = _InFlight()
 
 
-def queue_status() -> dict:
+def queue_status(key: str = "") -> dict:
+    """Where runs go and how busy it is; with `key`, how many runs are ahead of that run
+    (`position`, None once it runs; always None with Celery, whose queue is the broker's)."""
     if celery_enabled():
-        return {"runs_on": "celery", "in_flight": _celery_in_flight.count}
-    return {"runs_on": "this server", **get_pool().status()}
+        return {"runs_on": "celery", "in_flight": _celery_in_flight.count, "position": None}
+    pool = get_pool()
+    return {"runs_on": "this server", **pool.status(), "position": pool.position(key)}
 
 
 def warm() -> None:
@@ -119,7 +143,7 @@ def warm() -> None:
 # --- The run.
 
 
-def submit(exercise: Exercise, code: str) -> Report:
+def submit(exercise: Exercise, code: str, key: str = "") -> Report:
     """Wait for a turn, run `code` in a sandbox, check it. Blocks: call it from a thread."""
     start = time.monotonic()
     job = exercise.job(code)
@@ -131,7 +155,7 @@ def submit(exercise: Exercise, code: str) -> Report:
             _celery_in_flight.release()
     else:
         pool = get_pool()
-        ticket = pool.admit()
+        ticket = pool.admit(key)
         outcome = pool.run(ticket, job)
     report = judge(exercise, outcome)
     report.duration_ms = (time.monotonic() - start) * 1000

@@ -257,3 +257,42 @@ class DemoRunForm(LessonForm):
 
 class ImportedDemoRunForm(DemoRunForm):
     created = MomentField()
+
+
+class ImportedExerciseForm(LessonForm):
+    """An exercise's results in a progress file. Practice does not know the exercises: the slug
+    must look like one and its lesson must exist; results for an exercise this site does not
+    have are kept and shown nowhere."""
+
+    exercise = forms.SlugField(max_length=100)
+    attempts = WholeNumberField(min_value=1, max_value=1_000_000)
+    passes = WholeNumberField(min_value=0, max_value=1_000_000)
+    last_status = forms.ChoiceField(
+        choices=[(status, status) for status in ("pass", "fail", "error", "timeout")]
+    )
+    first_attempt_at = MomentField()
+    last_attempt_at = MomentField()
+    passed_at = MomentField(required=False)
+
+    def clean_exercise(self) -> str:
+        value = self.data.get("exercise")
+        if not isinstance(value, str):
+            raise ValidationError("must be text")
+        return self.cleaned_data["exercise"]
+
+    def clean_last_status(self) -> str:
+        if not isinstance(self.data.get("last_status"), str):
+            raise ValidationError("must be text")
+        return self.cleaned_data["last_status"]
+
+    def clean(self) -> dict:
+        data = super().clean()
+        attempts, passes = data.get("attempts"), data.get("passes")
+        if attempts is not None and passes is not None and passes > attempts:
+            raise ValidationError("passes cannot outnumber attempts")
+        if passes is not None and bool(passes) != bool(data.get("passed_at")):
+            raise ValidationError("passed_at is set exactly when passes is more than 0")
+        first, last = data.get("first_attempt_at"), data.get("last_attempt_at")
+        if first and last and first > last:
+            raise ValidationError("first_attempt_at comes after last_attempt_at")
+        return data

@@ -8,7 +8,7 @@ from django.dispatch import receiver
 from django.http import HttpRequest
 from django.utils import timezone
 
-from .models import DemoRun, Learner, Progress, Review
+from .models import DemoRun, ExerciseResult, Learner, Progress, Review
 
 SESSION_KEY = "learner_id"
 
@@ -80,7 +80,29 @@ def merge(source: Learner, target: Learner) -> None:
     already = Review.objects.filter(learner=target).values("review_id")
     Review.objects.filter(learner=source).exclude(review_id__in=already).update(learner=target)
     DemoRun.objects.filter(learner=source).update(learner=target)
+    _merge_exercise_results(source, target)
     source.delete()
+
+
+def _merge_exercise_results(source: Learner, target: Learner) -> None:
+    theirs = {
+        r.exercise: r for r in ExerciseResult.objects.select_for_update().filter(learner=target)
+    }
+    for mine in ExerciseResult.objects.filter(learner=source):
+        other = theirs.get(mine.exercise)
+        if other is None:
+            mine.learner = target
+            mine.save(update_fields=["learner"])
+            continue
+        other.attempts += mine.attempts
+        other.passes += mine.passes
+        if mine.last_attempt_at > other.last_attempt_at:
+            other.last_attempt_at, other.last_status = mine.last_attempt_at, mine.last_status
+            other.lesson = mine.lesson
+        other.first_attempt_at = min(other.first_attempt_at, mine.first_attempt_at)
+        passes = [t for t in (mine.passed_at, other.passed_at) if t]
+        other.passed_at = min(passes) if passes else None
+        other.save()
 
 
 @receiver(user_logged_in)

@@ -89,3 +89,28 @@ class DemoRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.demo}/{self.variant}: {self.total_ms:.0f} ms"
+
+
+class ExerciseResult(models.Model):
+    """A learner's runs of one exercise: counts and moments, one row per exercise, so the
+    storage a learner can fill is bounded by the number of exercises."""
+
+    learner = models.ForeignKey(Learner, on_delete=models.CASCADE, related_name="exercise_results")
+    exercise = models.CharField(max_length=100)
+    lesson = models.CharField(max_length=100)  # the lesson the exercise belongs to
+    attempts = models.PositiveIntegerField(default=0)
+    passes = models.PositiveIntegerField(default=0)
+    last_status = models.CharField(max_length=10, blank=True)  # pass, fail, error, timeout
+    first_attempt_at = models.DateTimeField()
+    last_attempt_at = models.DateTimeField()
+    passed_at = models.DateTimeField(null=True, blank=True)  # the first pass
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["learner", "exercise"], name="one_exercise_result_per_exercise"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.exercise}: {self.passes} of {self.attempts} passed"

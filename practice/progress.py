@@ -5,10 +5,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 
 from . import clock, forms, scheduling
 from .learners import merge
-from .models import DemoRun, Learner, Progress, Review
+from .models import DemoRun, ExerciseResult, Learner, Progress, Review
 
 
 class BadImport(ValueError):
@@ -157,6 +158,62 @@ def latest_demo_runs(learner: Learner | None, lesson: str) -> list[DemoRun]:
     return list(newest.values())
 
 
+# --- Exercises: the exercises app records its runs here and reads them back (practice knows
+# nothing of exercises beyond their slugs and lessons).
+
+EXERCISE_STATUSES = ("pass", "fail", "error", "timeout")
+
+
+def record_exercise_run(learner: Learner, *, exercise: str, lesson: str, status: str) -> None:
+    """Count one run of `exercise` that reached a sandbox. One row per exercise, updated in
+    place (F() expressions: two tabs running at once lose no count)."""
+    if status not in EXERCISE_STATUSES:
+        raise ValueError(f"not a run status: {status!r}")
+    now = clock.now()
+    result, created = ExerciseResult.objects.get_or_create(
+        learner=learner,
+        exercise=exercise,
+        defaults={"lesson": lesson, "first_attempt_at": now, "last_attempt_at": now},
+    )
+    passed = status == "pass"
+    rows = ExerciseResult.objects.filter(pk=result.pk)
+    rows.update(
+        lesson=lesson,
+        attempts=F("attempts") + 1,
+        passes=F("passes") + int(passed),
+        last_status=status,
+        last_attempt_at=now,
+    )
+    if passed:
+        rows.filter(passed_at__isnull=True).update(passed_at=now)
+
+
+def exercise_results(learner: Learner | None) -> dict[str, dict]:
+    """Per exercise slug: attempts, passes, passed, last status, lesson."""
+    if learner is None:
+        return {}
+    return {
+        r.exercise: {
+            "lesson": r.lesson,
+            "attempts": r.attempts,
+            "passes": r.passes,
+            "passed": r.passes > 0,
+            "last_status": r.last_status,
+            "passed_at": r.passed_at,
+        }
+        for r in ExerciseResult.objects.filter(learner=learner)
+    }
+
+
+def exercise_attempted(learner: Learner | None, exercise: str) -> bool:
+    return (
+        learner is not None
+        and ExerciseResult.objects.filter(
+            learner=learner, exercise=exercise, attempts__gt=0
+        ).exists()
+    )
+
+
 # --- Export and import
 
 
@@ -171,6 +228,7 @@ def export(learner: Learner | None) -> dict:
         "progress": [],
         "reviews": [],
         "demo_runs": [],
+        "exercises": [],
     }
     if learner is None:
         return data
@@ -211,14 +269,28 @@ def export(learner: Learner | None) -> dict:
                 "created": d.created.isoformat(),
             }
         )
+    for e in ExerciseResult.objects.filter(learner=learner).order_by("exercise"):
+        data["exercises"].append(
+            {
+                "exercise": e.exercise,
+                "lesson": e.lesson,
+                "attempts": e.attempts,
+                "passes": e.passes,
+                "last_status": e.last_status,
+                "first_attempt_at": e.first_attempt_at.isoformat(),
+                "last_attempt_at": e.last_attempt_at.isoformat(),
+                "passed_at": _iso(e.passed_at),
+            }
+        )
     return data
 
 
-MAX_IMPORT = {"progress": 200, "reviews": 5000, "demo_runs": 1000}
+MAX_IMPORT = {"progress": 200, "reviews": 5000, "demo_runs": 1000, "exercises": 200}
 IMPORT_FORMS = {
     "progress": forms.ImportedProgressForm,
     "reviews": forms.ImportedReviewForm,
     "demo_runs": forms.ImportedDemoRunForm,
+    "exercises": forms.ImportedExerciseForm,
 }
 
 
@@ -251,6 +323,10 @@ def read_import(data: object) -> dict[str, list[dict]]:
     twice = sorted({slug for slug in lessons if lessons.count(slug) > 1})
     if twice:
         raise BadImport(f"progress lists the lesson {twice[0]!r} more than once")
+    exercises = [item["exercise"] for item in cleaned["exercises"]]
+    twice = sorted({slug for slug in exercises if exercises.count(slug) > 1})
+    if twice:
+        raise BadImport(f"exercises lists the exercise {twice[0]!r} more than once")
     return cleaned
 
 
@@ -267,6 +343,9 @@ def import_into(learner: Learner, cleaned: dict[str, list[dict]]) -> dict[str, i
         )
         DemoRun.objects.bulk_create(
             DemoRun(learner=staging, **item) for item in cleaned["demo_runs"]
+        )
+        ExerciseResult.objects.bulk_create(
+            ExerciseResult(learner=staging, **item) for item in cleaned["exercises"]
         )
         merge(staging, learner)
     return {key: len(items) for key, items in cleaned.items()}

@@ -252,8 +252,8 @@ def import_progress(request: HttpRequest) -> HttpResponse:
         messages.error(request, message)
         return redirect("practice:home")
     message = (
-        f"Imported {counts['progress']} lessons, {counts['reviews']} reviews and "
-        f"{counts['demo_runs']} demo runs."
+        f"Imported {counts['progress']} lessons, {counts['reviews']} reviews, "
+        f"{counts['demo_runs']} demo runs and {counts['exercises']} exercise results."
     )
     if wants_json:
         return JsonResponse({"imported": counts})

@@ -12,9 +12,9 @@ from tests.servers import RunningServer, start_daphne
 os.environ.setdefault("DJANGO_CACHE_PREFIX", f"test-{uuid.uuid4().hex[:8]}")
 
 
-# Tests that start a real ASGI server (or a browser) are marked `server`; the fast lane runs
-# everything else, in-process: `.venv/bin/python -m pytest -m "not server"`.
-SERVER_FIXTURES = {"asgi_server", "browser"}
+# Tests that start a real ASGI server, a browser or a sandbox are marked `server`; the fast
+# lane runs everything else, in-process: `.venv/bin/python -m pytest -m "not server"`.
+SERVER_FIXTURES = {"asgi_server", "browser", "real_sandbox"}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

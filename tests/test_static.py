@@ -9,7 +9,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 JS = BASE_DIR / "static" / "js"
 OWN_JS = sorted(path for path in JS.rglob("*.js") if "vendor" not in path.parts)
 MAX_LINES = 300
-URL_OF_OURS = re.compile(r"/(practice|playground)/")
+URL_OF_OURS = re.compile(r"/(practice|playground|exercises)/")
 IMPORT = re.compile(r"""^import .* from "(\.{1,2}/[^"]+)";$""", re.MULTILINE)
 
 
@@ -40,12 +40,27 @@ def test_no_script_holds_a_url_of_ours(path: Path):
     assert not lines, f"{path.relative_to(BASE_DIR)} names a URL: {lines}"
 
 
-def test_every_module_the_panel_imports_is_preloaded():
-    preloaded = {
+def preloaded(template: str) -> set[Path]:
+    return {
         (JS.parent / href).resolve()
         for href in re.findall(
             r"""<link rel="modulepreload" href="\{% static '([^']+)' %\}">""",
-            (BASE_DIR / "templates" / "playground" / "_panel_scripts.html").read_text(),
+            (BASE_DIR / "templates" / template).read_text(),
         )
     }
-    assert preloaded == imports(JS / "demo" / "panel.js")
+
+
+def test_every_module_the_panel_imports_is_preloaded():
+    assert preloaded("playground/_panel_scripts.html") == imports(JS / "demo" / "panel.js")
+
+
+def test_every_module_the_exercise_block_imports_is_preloaded():
+    assert preloaded("exercises/_scripts.html") == imports(JS / "exercise" / "block.js")
+
+
+def test_the_vendored_editor_says_what_it_is():
+    vendor = BASE_DIR / "static" / "vendor" / "codemirror"
+    readme = (vendor / "README.md").read_text()
+    assert "5.65.21" in readme and "MIT" in readme
+    assert (vendor / "LICENSE").read_text().startswith("MIT License")
+    assert 'CodeMirror.version = "5.65.21"' in (vendor / "codemirror.js").read_text()

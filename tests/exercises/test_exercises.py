@@ -9,6 +9,13 @@ from exercises.running import submit
 SLUGS = sorted(get_catalog().exercises)
 
 
+def test_there_are_at_least_ten_and_each_belongs_to_a_lesson():
+    from lessons.catalog import get_catalog as lessons
+
+    assert len(SLUGS) >= 10 and not get_catalog().problems
+    assert all(e.lesson in lessons().lessons for e in get_catalog().exercises.values())
+
+
 @pytest.mark.parametrize("slug", SLUGS)
 def test_the_solution_passes_every_check(real_sandbox, slug):
     exercise = get_catalog().exercises[slug]

@@ -87,7 +87,20 @@ def test_check_names_come_from_the_docstring_or_the_function_name():
         "routes": [["/attack", "attack"]],
         "scenario": exercise.scenario,
         "data": {},
+        "middleware": [],
     }
+
+
+def test_middleware_must_be_classes_the_code_defines():
+    path = Path("/x/content/async/01-probe-exercise.md")
+    text = exercise_text(extra="middleware: [Timing]\n")
+    with pytest.raises(ExerciseFileError) as caught:
+        parse_exercise(path, text, display_path=path)
+    assert "the starter must define the middleware Timing" in str(caught.value)
+    text = exercise_text(extra="middleware: [not a name]\n")
+    with pytest.raises(ExerciseFileError) as caught:
+        parse_exercise(path, text, display_path=path)
+    assert "middleware must list class names" in str(caught.value)
 
 
 def test_the_task_is_rendered_without_the_hidden_blocks():

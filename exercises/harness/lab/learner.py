@@ -126,3 +126,57 @@ def _syntax_message(exc: SyntaxError) -> str:
     text = (exc.text or "").strip()
     shown = f": {text}" if text else ""
     return f"{name} on line {exc.lineno}: {exc.msg}{shown}"
+
+
+def install_middleware(module: types.ModuleType, names: list[str], handler) -> list[dict]:
+    """Put the learner's middleware classes (outermost first) in front of their views, as
+    MIDDLEWARE does, and say of each how Django saw it and whether it also works in a sync
+    stack (a WSGI server's): [{"name", "sync_capable", "async_capable", "sync_call"}]."""
+    if not names:
+        return []
+    from django.conf import settings
+
+    for name in names:
+        if not callable(getattr(module, name, None)):
+            raise LearnerError("routes", f"your code must define the middleware {name}")
+    settings.MIDDLEWARE = [f"{module.__name__}.{name}" for name in names]
+    try:
+        handler.load_middleware(is_async=True)  # as the ASGI handler does at start
+    except Exception as exc:
+        line = learner_line(exc)
+        raise LearnerError(
+            "import", f"{describe(exc, line)} (while Django set up your middleware)", line
+        ) from None
+    return [_middleware_info(getattr(module, name)) for name in names]
+
+
+def _middleware_info(factory) -> dict:
+    from django.http import HttpRequest, HttpResponse
+
+    info = {
+        "name": getattr(factory, "__name__", repr(factory)),
+        "sync_capable": bool(getattr(factory, "sync_capable", True)),
+        "async_capable": bool(getattr(factory, "async_capable", False)),
+    }
+    # In a sync stack Django hands a sync get_response and calls the result without awaiting.
+    try:
+        instance = factory(lambda request: HttpResponse("ok"))
+        request = HttpRequest()
+        request.method, request.path = "GET", "/sync-check"
+        response = instance(request)
+        if isinstance(response, HttpResponse):
+            info["sync_call"] = {
+                "ok": True,
+                "headers": {k.lower(): v[:500] for k, v in response.items()},
+            }
+        else:
+            info["sync_call"] = {
+                "ok": False,
+                "error": f"returned {type(response).__name__}, not a response",
+            }
+            close = getattr(response, "close", None)
+            if close:
+                close()  # an unawaited coroutine, closed so it warns nobody
+    except Exception as exc:
+        info["sync_call"] = {"ok": False, "error": describe(exc, learner_line(exc))}
+    return info

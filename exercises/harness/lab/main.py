@@ -45,10 +45,12 @@ def main(argv: list[str]) -> None:
     from django.db import connection
 
     from . import server, state
-    from .learner import LearnerError, load, route
+    from .hops import trace_thread_hops
+    from .learner import LearnerError, install_middleware, load, route
 
     state.create_tables()
     connection.close()
+    trace_thread_hops()
     _preload()
     from django.db.backends.signals import connection_created
 
@@ -73,6 +75,7 @@ def main(argv: list[str]) -> None:
     try:
         module = load(job["code"])
         route(module, job["routes"])
+        middleware = install_middleware(module, job.get("middleware") or [], app.app)
     except LearnerError as exc:
         _finish(result_fd, {"error": {"kind": exc.kind, "message": exc.message, "line": exc.line}})
     load_ms = (time.perf_counter() - job_start) * 1000
@@ -82,6 +85,7 @@ def main(argv: list[str]) -> None:
     threading.Thread(
         target=_drive,
         args=(job["scenario"], upstream_app, traces, result_fd, deadline, load_ms, job_start),
+        kwargs={"notes": {"middleware": middleware} if middleware else {}},
         name=HARNESS_THREAD_PREFIX + "scenario",
         daemon=True,
     ).start()
@@ -104,6 +108,7 @@ def _drive(
     deadline: float,
     load_ms: float,
     job_start: float,
+    notes: dict,
 ):
     """The scenario thread: run the scenario, then write the result and end the process."""
     from . import state
@@ -112,6 +117,7 @@ def _drive(
     loop = asyncio.new_event_loop()
     loop.set_default_executor(ThreadPoolExecutor(4, thread_name_prefix=HARNESS_THREAD_PREFIX))
     harness = Harness(upstream_app, state.read)
+    harness.notes.update(notes)  # what the harness learnt of the code before the scenario
     error = None
     timed_out = False
     peak = {"threads": learner_threads()}
@@ -181,6 +187,7 @@ def _result(harness, traces, threads_at_start: int, peak_threads: int) -> dict:
             "status": response.status,
             "body": response.body,
             "body_cut": response.body_cut,
+            "headers": response.headers,
             "elapsed_ms": round(response.elapsed_ms, 2),
             "started_ms": round(response.started_ms, 2),
             "error": response.error,
@@ -206,8 +213,13 @@ def _result(harness, traces, threads_at_start: int, peak_threads: int) -> dict:
                 span["detail"] = record.error
             for inner in entry["trace"]["spans"]:
                 spans.append(_shift(inner, offset))
-            for query in entry["trace"]["sql"]:
-                sql.append({**query, "start_ms": round(query["start_ms"] + offset, 2)})
+            shifted = [
+                {**query, "start_ms": round(query["start_ms"] + offset, 2)}
+                for query in entry["trace"]["sql"]
+            ]
+            sql.extend(shifted)
+            if shifted:  # the waterfall lists a request's queries under its bar
+                span["sql"] = shifted
             used.update(entry["trace"]["threads"]["used"])
         requests.append(entry)
     worst, lags = loop_lag.worst_since(harness.started)

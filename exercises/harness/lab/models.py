@@ -27,4 +27,30 @@ class Account(models.Model):
         return f"{self.owner}: {self.balance}"
 
 
-MODELS = {model.__name__: model for model in (Author, Book, Account)}
+class Item(models.Model):
+    name = models.CharField(max_length=100)
+    stock = models.IntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.stock} in stock"
+
+
+class Order(models.Model):
+    email = models.CharField(max_length=200)
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="orders")
+    quantity = models.IntegerField(default=1)
+
+    def __str__(self) -> str:
+        return f"{self.quantity} x {self.item_id} for {self.email}"
+
+
+class Payment(models.Model):
+    key = models.CharField(max_length=100, unique=True)  # the client's Idempotency-Key
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="payments")
+    amount = models.IntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.amount}"
+
+
+MODELS = {model.__name__: model for model in (Author, Book, Account, Item, Order, Payment)}

@@ -11,7 +11,7 @@ import json
 import threading
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
@@ -25,6 +25,8 @@ MAX_REQUESTS = 200
 MAX_CONCURRENT = 50
 DEFAULT_TIMEOUT = 5.0
 PROBE_INTERVAL = 0.01
+MAX_HEADERS = 30
+HEADER_CHARS = 500
 
 
 @dataclass
@@ -39,6 +41,7 @@ class Response:
     status: int | None = None
     body: str = ""
     body_cut: bool = False
+    headers: dict[str, str] = field(default_factory=dict)  # lowercased names, the first 30
     elapsed_ms: float = 0.0
     error: str | None = None  # the request itself failed: no answer in time, connection lost
 
@@ -121,6 +124,10 @@ class Harness:
                 timeout=aiohttp.ClientTimeout(total=timeout),
             ) as reply:
                 record.status = reply.status
+                record.headers = {
+                    name.lower(): value[:HEADER_CHARS]
+                    for name, value in list(reply.headers.items())[:MAX_HEADERS]
+                }
                 raw = await reply.content.read(BODY_LIMIT * 4 + 1)
                 text = raw.decode("utf-8", errors="replace")
                 record.body_cut = len(text) > BODY_LIMIT or not reply.content.at_eof()

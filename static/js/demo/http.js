@@ -59,3 +59,28 @@ export async function getJSON(url, options) {
     throw asRunError(error);
   }
 }
+
+// A POST of `body` as JSON with the page's CSRF token (the exercises' Run), answered with JSON.
+export async function postJSON(url, body, { signal = null, timeout }) {
+  const deadline = AbortSignal.timeout(timeout);
+  const token = document.querySelector("meta[name=csrf-token]")?.content ?? "";
+  let response;
+  try {
+    response = await fetch(url, {
+      method: "POST",
+      signal: signal ? AbortSignal.any([signal, deadline]) : deadline,
+      cache: "no-store",
+      credentials: "same-origin",
+      headers: { Accept: "application/json", "Content-Type": "application/json", "X-CSRFToken": token },
+      body: JSON.stringify(body),
+    });
+  } catch (error) {
+    throw asRunError(error);
+  }
+  if (!response.ok) throw await httpError(response);
+  try {
+    return await response.json();
+  } catch (error) {
+    throw asRunError(error);
+  }
+}

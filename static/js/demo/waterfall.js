@@ -54,10 +54,13 @@ function facts(state, result) {
 }
 
 export class Waterfall {
-  constructor(box, { variants, streams }) {
+  // `axis` names the axis's sentence when the default ("since the view started") is not true,
+  // as for an exercise run, whose clock starts with its checks' first request.
+  constructor(box, { variants, streams, axis = null }) {
     this.box = box;
     this.variants = variants;
     this.streams = streams;
+    this.axis = axis ?? (streams ? "wf-axis-stream" : "wf-axis-trace");
     this.openSql = new Set();
   }
 
@@ -65,9 +68,7 @@ export class Waterfall {
   reset() {
     this.scaleShown = null;
     this.chart = el("div", { class: "wf" });
-    const axis = part("wf-axis", {
-      label: sayText(this.streams ? "wf-axis-stream" : "wf-axis-trace"),
-    });
+    const axis = part("wf-axis", { label: sayText(this.axis) });
     this.ticks = axis.querySelector(".wf-ticks");
     this.chart.append(axis);
     this.groups = new Map();
