@@ -14,13 +14,15 @@ export function createEditor(textarea, { onRun, label }) {
   return CodeMirror ? richEditor(CodeMirror, textarea, onRun, label) : plainEditor(textarea, onRun);
 }
 
+// A Tab key command: indents a selection as a block, otherwise runs `command`.
+const tab = (command) => (cm) => {
+  if (cm.somethingSelected()) cm.execCommand(command === "insertSoftTab" ? "indentMore" : command);
+  else cm.execCommand(command);
+  return undefined;
+};
+
 function richEditor(CodeMirror, textarea, onRun, label) {
   let leaving = false; // Esc was pressed: the next Tab leaves the editor
-  const tab = (command) => (cm) => {
-    if (cm.somethingSelected()) cm.execCommand(command === "insertSoftTab" ? "indentMore" : command);
-    else cm.execCommand(command);
-    return undefined;
-  };
   const editor = CodeMirror.fromTextArea(textarea, {
     mode: "python",
     indentUnit: 4,
