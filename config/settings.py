@@ -334,6 +334,7 @@ EXERCISES_POOL_SIZE = whole_number("EXERCISES_POOL_SIZE", os.cpu_count() or 1)  
 EXERCISES_MAX_QUEUE = whole_number("EXERCISES_MAX_QUEUE", 32)  # runs waiting; then 429
 EXERCISES_QUEUE_SECONDS = whole_number("EXERCISES_QUEUE_SECONDS", 60)  # longest wait in line
 EXERCISES_RATE_LIMIT = whole_number("EXERCISES_RATE_LIMIT", 30)  # runs per client per window
+EXERCISES_CLIENT_MAX_RUNS = whole_number("EXERCISES_CLIENT_MAX_RUNS", 2)  # running or waiting
 EXERCISES_RATE_WINDOW = whole_number("EXERCISES_RATE_WINDOW", 60)  # seconds
 EXERCISES_WALL_SECONDS = 10
 EXERCISES_CPU_SECONDS = 5

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from lessons.catalog import get_catalog as get_lessons
 from lessons.tracks import TRACKS
+from ops.ratelimit import client_address
 
 from . import progress, running
 from .admission import Refused, admit, unavailable_message
@@ -169,7 +170,8 @@ async def run(request: HttpRequest, slug: str) -> JsonResponse:
     try:
         exercise, code, key = await sync_to_async(admit)(request, slug)
         loop = asyncio.get_running_loop()
-        report = await loop.run_in_executor(_run_threads, running.submit, exercise, code, key)
+        with running.client_shares.hold(client_address(request)):
+            report = await loop.run_in_executor(_run_threads, running.submit, exercise, code, key)
     except Refused as exc:
         return _error(exc.status, exc.message, exc.retry_after)
     except QueueFull as exc:
