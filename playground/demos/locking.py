@@ -6,6 +6,8 @@ hold a transaction open across awaits.
 """
 
 import asyncio
+import contextlib
+import threading
 import time
 
 from asgiref.sync import sync_to_async
@@ -30,6 +32,7 @@ locking = Demo(
 )
 
 START_BALANCE = 100
+BOTH_READ_SECONDS = 5  # the longest a withdrawal without a lock waits for the other's read
 SQLITE_NOTE = (
     "SQLite has no SELECT ... FOR UPDATE, so Django leaves it out of the SQL (look at the "
     "queries): the lock you asked for does not exist there. What made the second transaction "
@@ -38,12 +41,25 @@ SQLITE_NOTE = (
 )
 
 
-def withdraw(trace, label: str, account_id: int, amount: int, hold_ms: int, mode: str) -> None:
+def withdraw(
+    trace,
+    label: str,
+    account_id: int,
+    amount: int,
+    hold_ms: int,
+    mode: str,
+    both_read: threading.Barrier,
+) -> None:
     try:
         with trace.span(label, "db") as span:
             if mode == "no-lock":
                 # Wrong: read, think, write. Both withdrawals can read the same balance.
                 account = Account.objects.get(pk=account_id)
+                # The interleaving that loses an update, every time: neither writes before
+                # both have read (on a busy server B's connection can otherwise take longer
+                # than A's whole transaction, and the race is simply not run).
+                with contextlib.suppress(threading.BrokenBarrierError):
+                    both_read.wait()
                 time.sleep(hold_ms / 1000)
                 account.balance -= amount
                 account.save(update_fields=["balance"])
@@ -72,7 +88,8 @@ async def run_withdrawals(params, trace, mode: str) -> dict:
     try:
         first = sync_to_async(withdraw, thread_sensitive=False)
         second = sync_to_async(withdraw, thread_sensitive=False)
-        args = (account.pk, params["amount"], params["hold_ms"], mode)
+        both_read = threading.Barrier(2, timeout=BOTH_READ_SECONDS)
+        args = (account.pk, params["amount"], params["hold_ms"], mode, both_read)
 
         async def later():
             await asyncio.sleep(0.03)  # B starts just after A has read the row
