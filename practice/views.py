@@ -11,7 +11,6 @@ from django.contrib.auth import login
 from django.contrib.auth.forms import UserCreationForm
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from lessons.catalog import get_catalog
@@ -19,7 +18,7 @@ from lessons.tracks import TRACKS
 from ops.ratelimit import CounterUnavailable, client_address, hit
 from playground.registry import DEMOS
 
-from . import clock, forms, progress, scheduling
+from . import clock, forms, progress, review_queue, scheduling
 from .learners import current_learner, ensure_learner
 
 MAX_MOCK_QUESTIONS = 20
@@ -62,44 +61,19 @@ def _form(request: HttpRequest, form_class: type[forms.LessonForm]):
     return None, _bad(form.problem())
 
 
-def queue(learner) -> tuple[list, list, list]:
-    """(due now, never practised, coming up), each a list of (lesson, state)."""
-    catalog, states = get_catalog(), progress.lesson_states(learner)
-    due, new, upcoming = [], [], []
-    for _track, lessons in catalog.tracks():
-        for lesson in lessons:
-            state = states.get(lesson.slug)
-            if state is None or not state["practised"]:
-                new.append((lesson, state))
-            elif state["due"]:
-                due.append((lesson, state))
-            else:
-                upcoming.append((lesson, state))
-    due.sort(key=lambda item: item[1]["due_at"])
-    upcoming.sort(key=lambda item: item[1]["due_at"])
-    return due, new, upcoming
-
-
-def next_in_queue(learner, after: str) -> str | None:
-    due, _, _ = queue(learner)
-    slugs = [lesson.slug for lesson, _ in due if lesson.slug != after]
-    return reverse("practice:question", args=[slugs[0]]) + "?queue=1" if slugs else None
-
-
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     learner = current_learner(request)
-    due, new, upcoming = queue(learner)
+    queue = review_queue.build(learner)
     return render(
         request,
         "practice/home.html",
         {
-            "due": due,
-            "new": new,
-            "upcoming": upcoming[:10],
+            "due": queue.due,
+            "new": queue.new,
+            "upcoming": queue.upcoming[:10],
             "summary": progress.summary(learner),
             "tracks": [track for track, _ in get_catalog().tracks()],
-            "now": clock.now(),
         },
     )
 
@@ -195,7 +169,7 @@ def api_review(request: HttpRequest) -> JsonResponse:
             "rating": data["rating"],
             "due": due.isoformat(),
             "comes_back_in": scheduling.humanise(due - clock.now()),
-            "next": next_in_queue(learner, data["lesson"]),
+            "next": review_queue.next_due(learner, data["lesson"]),
         },
         status=201 if recorded.created else 200,
     )

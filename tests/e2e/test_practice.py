@@ -83,6 +83,26 @@ def test_practise_with_the_keyboard_only_and_come_back_when_due(page: Page, site
     expect(page.locator("[data-rated]")).to_contain_text("comes back in")
 
 
+def test_rating_easy_shows_the_same_schedule_on_the_queue_page(page: Page, site):
+    holder, _ = site
+    url = holder["server"].url
+    page.goto(url + "/practice/async-views/")
+    page.get_by_role("button", name=re.compile("Reveal")).click()
+    easy = page.locator("[data-rating='4'] .comes-back")
+    promised = easy.inner_text().removeprefix("back in ")
+    assert promised.endswith("days")
+    page.locator("[data-rating='4']").click()
+    expect(page.locator("[data-rated]")).to_have_text(
+        f"Saved. This question comes back in {promised}."
+    )
+    page.goto(url + "/practice/")
+    entry = page.locator("[data-queue='upcoming'] li", has_text="asynchronous views")
+    expect(entry).to_contain_text(f"in {promised}")
+    body = page.locator("main").inner_text()
+    assert f"The next question comes back in {promised}." in body
+    assert "0 minutes" not in body
+
+
 def test_mock_interview_of_three_questions(page: Page, site):
     holder, _ = site
     page.goto(holder["server"].url + "/practice/")
