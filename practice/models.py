@@ -61,6 +61,9 @@ class Review(models.Model):
     checked_points = models.JSONField(default=list, blank=True)
     mock = models.CharField(max_length=40, blank=True)  # the mock interview it belonged to
     due_after = models.DateTimeField()
+    # The lesson's FSRS card before this review, so a changed rating can be applied afresh;
+    # None for reviews imported or recorded before ratings could be changed.
+    card_before = models.JSONField(null=True, blank=True, default=None)
 
     class Meta:
         ordering = ["reviewed_at"]

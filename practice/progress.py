@@ -22,10 +22,15 @@ def record_read(learner: Learner, lesson: str) -> None:
         Progress.objects.filter(pk=progress.pk, read_at__isnull=True).update(read_at=clock.now())
 
 
+class ReviewClosed(ValueError):
+    """A changed rating for a review the learner has since moved past; the message says why."""
+
+
 @dataclass(frozen=True)
 class Recorded:
     review: Review
     created: bool  # False when the same review_id was already recorded
+    changed: bool = False  # True when that review's rating was replaced
 
 
 def record_review(
@@ -39,20 +44,30 @@ def record_review(
     checked_points: list[int] | None = None,
     mock: str = "",
 ) -> Recorded:
-    """Apply one rating to the lesson's schedule, exactly once per review_id.
+    """Apply one rating to the lesson's schedule, once per review_id. The same review_id
+    with another rating replaces the earlier one (a mis-click undone): the schedule is
+    worked out again from the card as it was before that review.
 
     Several tabs may rate at the same moment: the progress row is locked (PostgreSQL) or the
     transaction holds SQLite's write lock from its start (IMMEDIATE), so no update is lost.
     """
     existing = Review.objects.filter(learner=learner, review_id=review_id).first()
-    if existing:
+    if existing and existing.rating == rating:
         return Recorded(existing, False)
+    details = {
+        "duration_ms": duration_ms,
+        "answer": answer[: forms.MAX_ANSWER],
+        "checked_points": checked_points or [],
+    }
+    if existing:
+        return _change_rating(existing, rating, details)
     Progress.objects.get_or_create(learner=learner, lesson=lesson)
     try:
         with transaction.atomic():
             progress = Progress.objects.select_for_update().get(learner=learner, lesson=lesson)
             now = clock.now()
-            card = scheduling.review(progress.card, rating, now)
+            before = progress.card
+            card = scheduling.review(before, rating, now)
             progress.card = card.to_dict()
             progress.due = card.due
             progress.reviews += 1
@@ -66,15 +81,42 @@ def record_review(
                 lesson=lesson,
                 rating=rating,
                 reviewed_at=now,
-                duration_ms=duration_ms,
-                answer=answer[: forms.MAX_ANSWER],
-                checked_points=checked_points or [],
                 mock=mock,
                 due_after=card.due,
+                card_before=before,
+                **details,
             )
     except IntegrityError:  # a concurrent request with the same review_id won the race
         return Recorded(Review.objects.get(learner=learner, review_id=review_id), False)
     return Recorded(review, True)
+
+
+def _change_rating(review: Review, rating: int, details: dict) -> Recorded:
+    with transaction.atomic():
+        progress = Progress.objects.select_for_update().get(
+            learner=review.learner, lesson=review.lesson
+        )
+        review.refresh_from_db()
+        later = Review.objects.filter(
+            learner=review.learner, lesson=review.lesson, reviewed_at__gt=review.reviewed_at
+        )
+        if review.card_before is None:
+            raise ReviewClosed("this rating was recorded elsewhere and can no longer change")
+        if later.exists() or progress.last_reviewed != review.reviewed_at:
+            raise ReviewClosed(
+                "this question has been rated again since; only the latest rating can change"
+            )
+        card = scheduling.review(review.card_before, rating, review.reviewed_at)
+        progress.card = card.to_dict()
+        progress.due = card.due
+        progress.last_rating = rating
+        progress.save(update_fields=["card", "due", "last_rating"])
+        review.rating = rating
+        review.due_after = card.due
+        for name, value in details.items():
+            setattr(review, name, value)
+        review.save()
+    return Recorded(review, False, changed=True)
 
 
 KEEP_DEMO_RUNS = 40  # per learner and lesson: the newest runs are the ones quoted

@@ -160,13 +160,17 @@ def api_review(request: HttpRequest) -> JsonResponse:
         return error
     data = form.cleaned_data
     learner = ensure_learner(request)
-    recorded = progress.record_review(learner, **data)
+    try:
+        recorded = progress.record_review(learner, **data)
+    except progress.ReviewClosed as exc:
+        return _bad(f"Not changed: {exc}.", 409)
     due = recorded.review.due_after
     return JsonResponse(
         {
             "recorded": recorded.created,
+            "changed": recorded.changed,
             "lesson": data["lesson"],
-            "rating": data["rating"],
+            "rating": recorded.review.rating,
             "due": due.isoformat(),
             "comes_back_in": scheduling.humanise(due - clock.now()),
             "next": review_queue.next_due(learner, data["lesson"]),

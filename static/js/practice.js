@@ -62,10 +62,9 @@ function showSummary() {
   const weak = [];
   results.forEach((result, index) => {
     const title = rehearsals[index].title;
-    const rating = result.label.replace(/^\d\s*/, "").replace(/back in.*$/, "").trim();
     const row = document.createElement("tr");
     const spent = clockText(Math.round(result.spent / 1000));
-    for (const text of [title, spent, rating, result.reply.comes_back_in]) {
+    for (const text of [title, spent, result.label, result.reply.comes_back_in]) {
       const cell = document.createElement("td");
       cell.textContent = text;
       row.append(cell);

@@ -21,12 +21,14 @@ export class Rehearsal {
     this.answer = root.querySelector("[data-answer]");
     this.revealed = root.querySelector("[data-revealed]");
     this.rated = root.querySelector("[data-rated]");
-    this.done = false;
+    this.revealButton = root.querySelector("[data-reveal]");
+    this.rating = null; // the rating saved last; another press replaces it
+    this.saving = false;
     // One per rehearsal: a retried request is recorded once.
     this.reviewId = crypto.randomUUID();
 
     this.length.addEventListener("change", () => this.start());
-    root.querySelector("[data-reveal]").addEventListener("click", () => this.reveal());
+    this.revealButton.addEventListener("click", () => this.reveal());
     this.answer.addEventListener("keydown", (event) => {
       if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
         event.preventDefault();
@@ -71,19 +73,28 @@ export class Rehearsal {
     if (this.isRevealed) return;
     clearInterval(this.ticking);
     this.revealed.hidden = false;
+    this.root.querySelector("[data-reveal-row]").hidden = true; // nothing more to reveal
     this.revealed.querySelector("input, button")?.focus({ preventScroll: true });
     this.revealed.scrollIntoView({ block: "nearest" });
   }
 
+  pressed(rating) {
+    for (const button of this.root.querySelectorAll("[data-rating]")) {
+      button.setAttribute("aria-pressed", String(Number(button.dataset.rating) === rating));
+    }
+  }
+
+  // A rating can be changed until the learner moves on: the same review id replaces it.
   async rate(rating) {
-    if (this.done || !this.isRevealed) return;
-    this.done = true;
+    if (this.saving || !this.isRevealed || rating === this.rating) return;
+    this.saving = true;
+    const earlier = this.rating;
     const button = this.root.querySelector(`[data-rating='${rating}']`);
-    button.setAttribute("aria-pressed", "true");
+    this.pressed(rating);
     const points = Array.from(this.root.querySelectorAll("[data-point]"))
       .filter((box) => box.checked)
       .map((box) => Number(box.dataset.point));
-    const spent = Date.now() - this.started;
+    this.spent ??= Date.now() - this.started;
     this.rated.hidden = false;
     this.rated.textContent = sayText("rated-saving");
     try {
@@ -95,7 +106,7 @@ export class Rehearsal {
           lesson: this.root.dataset.lesson,
           rating,
           review_id: this.reviewId,
-          duration_ms: spent,
+          duration_ms: this.spent,
           answer: this.answer.value,
           checked_points: points,
           mock: this.mock,
@@ -103,12 +114,17 @@ export class Rehearsal {
       });
       const reply = await response.json();
       if (!response.ok) throw new Error(reply.error || sayText("rated-refused"));
-      this.rated.textContent = sayText("rated-saved", { when: reply.comes_back_in });
-      this.onRated({ rating, label: button.textContent.trim(), spent, reply });
+      this.rating = rating;
+      const label = button.querySelector("[data-rating-label]").textContent;
+      this.rated.textContent = reply.changed
+        ? sayText("rated-changed", { rating: label, when: reply.comes_back_in })
+        : sayText("rated-saved", { when: reply.comes_back_in });
+      this.onRated({ rating, label, spent: this.spent, reply });
     } catch (error) {
-      this.done = false;
-      button.removeAttribute("aria-pressed");
+      this.pressed(earlier);
       this.rated.textContent = sayText("rated-failed", { reason: error.message });
+    } finally {
+      this.saving = false;
     }
   }
 }

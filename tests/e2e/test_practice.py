@@ -103,6 +103,38 @@ def test_rating_easy_shows_the_same_schedule_on_the_queue_page(page: Page, site)
     assert "0 minutes" not in body
 
 
+def test_reveal_goes_away_and_a_mis_clicked_rating_can_be_changed(page: Page, site):
+    holder, _ = site
+    server = holder["server"]
+    page.goto(server.url + "/practice/wsgi-vs-asgi/")
+    reveal = page.get_by_role("button", name=re.compile("Reveal"))
+    reveal.click()
+    expect(reveal).to_be_hidden()
+    again, easy = page.locator("[data-rating='1']"), page.locator("[data-rating='4']")
+    easy_in = easy.locator(".comes-back").inner_text().removeprefix("back in ")
+    again.click()
+    expect(page.locator("[data-rated]")).to_contain_text("Saved.")
+    expect(again).to_have_attribute("aria-pressed", "true")
+    easy.click()
+    expect(page.locator("[data-rated]")).to_have_text(
+        f"Changed to Easy. This question comes back in {easy_in}."
+    )
+    expect(easy).to_have_attribute("aria-pressed", "true")
+    expect(again).to_have_attribute("aria-pressed", "false")
+    rows = server.query(
+        "SELECT r.rating, r.due_after, p.due, p.reviews FROM practice_review r "
+        "JOIN practice_progress p ON p.learner_id = r.learner_id AND p.lesson = r.lesson "
+        "WHERE r.lesson = 'wsgi-vs-asgi'"
+    )
+    assert len(rows) == 1
+    rating, due_after, due, reviews = rows[0]
+    assert (rating, reviews) == (4, 1)
+    assert str(due_after) == str(due)
+    page.goto(server.url + "/practice/")
+    entry = page.locator("[data-queue='upcoming'] li", has_text="WSGI")
+    expect(entry).to_contain_text(f"in {easy_in}")
+
+
 def test_mock_interview_of_three_questions(page: Page, site):
     holder, _ = site
     page.goto(holder["server"].url + "/practice/")

@@ -162,3 +162,23 @@ def test_a_hostile_practice_answer_is_stored_as_text_and_never_rendered(browser_
         assert "alert(1)" not in page and "onerror" not in page
     exported = browser_client.get("/practice/export.json")
     assert exported["Content-Type"] == "application/json"
+
+
+def test_a_rating_changed_through_the_api_is_stored_once(browser_client):
+    data = review(rating=1)
+    assert post(browser_client, "/practice/api/review", data).status_code == 201
+    changed = post(browser_client, "/practice/api/review", {**data, "rating": 4})
+    assert changed.status_code == 200
+    assert changed.json()["changed"] is True and changed.json()["rating"] == 4
+    assert changed.json()["comes_back_in"].endswith("days")
+    assert Review.objects.get().rating == 4
+    assert Progress.objects.get().reviews == 1
+
+
+def test_a_rating_that_can_no_longer_change_is_refused_with_409(browser_client):
+    first = review(rating=3)
+    post(browser_client, "/practice/api/review", first)
+    post(browser_client, "/practice/api/review", review(rating=3))
+    refused = post(browser_client, "/practice/api/review", {**first, "rating": 1})
+    assert refused.status_code == 409
+    assert "only the latest rating can change" in refused.json()["error"]
