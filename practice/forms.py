@@ -31,6 +31,14 @@ class BadBody(ValueError):
     """A request body that is not the JSON this endpoint takes; the message says why."""
 
 
+class NotJSON(BadBody):
+    """Text that does not parse as JSON; `line` and `column` say where it stops parsing."""
+
+    def __init__(self, message: str, line: int, column: int) -> None:
+        super().__init__(message)
+        self.line, self.column = line, column
+
+
 def read_json(raw: bytes | str) -> Any:
     """Parse JSON, refusing NaN and Infinity (not JSON) and nesting too deep to parse."""
 
@@ -41,6 +49,8 @@ def read_json(raw: bytes | str) -> Any:
         return json.loads(raw or b"{}", parse_constant=no_constants)
     except RecursionError:
         raise BadBody("the JSON is nested too deeply") from None
+    except json.JSONDecodeError as exc:
+        raise NotJSON("the request body must be JSON", exc.lineno, exc.colno) from None
     except (ValueError, UnicodeDecodeError) as exc:
         if isinstance(exc, BadBody):
             raise

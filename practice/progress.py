@@ -336,6 +336,31 @@ IMPORT_FORMS = {
 }
 
 
+def read_import_file(raw: bytes, *, limit: int) -> dict[str, list[dict]]:
+    """Validate the bytes of an uploaded progress file; raise BadImport saying in words what
+    is wrong with the file (never a parser's message)."""
+    if len(raw) > limit:
+        raise BadImport(f"the file is larger than {limit // 1_000_000} MB")
+    if not raw.strip():
+        raise BadImport("the file is empty")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise BadImport(
+            "the file is not text: a progress file is the JSON the Export button saves"
+        ) from None
+    try:
+        data = forms.read_json(text)
+    except forms.NotJSON as exc:
+        raise BadImport(
+            f"the file is not JSON: it stops making sense at line {exc.line}, column "
+            f"{exc.column} (was it cut short or edited?)"
+        ) from None
+    except forms.BadBody as exc:
+        raise BadImport(f"the file is not usable JSON: {exc}") from None
+    return read_import(data)
+
+
 def read_import(data: object) -> dict[str, list[dict]]:
     """Validate a whole progress file before anything is written; raise BadImport saying
     what is wrong and where."""

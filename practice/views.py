@@ -218,13 +218,16 @@ def import_progress(request: HttpRequest) -> HttpResponse:
         return redirect("practice:home")
     upload = request.FILES.get("file")
     try:
-        if upload and upload.size > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
-            raise progress.BadImport("the file is larger than 5 MB")
-        cleaned = progress.read_import(forms.read_json(upload.read() if upload else request.body))
+        if upload:
+            cleaned = progress.read_import_file(
+                upload.read(), limit=settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+            )
+        else:
+            cleaned = progress.read_import(forms.read_json(request.body))
         # Only a valid file makes a learner: a refused import leaves nothing behind.
         counts = progress.import_into(ensure_learner(request), cleaned)
     except (forms.BadBody, progress.BadImport) as exc:
-        message = f"Could not import: {exc}"
+        message = f"Could not import: {exc}. Your progress is unchanged."
         if wants_json:
             return _bad(message)
         messages.error(request, message)
