@@ -124,6 +124,18 @@ class MomentField(forms.Field):
         return moment
 
 
+class TruthField(forms.Field):
+    """true or false, as JSON has them (not "yes", not 1)."""
+
+    def to_python(self, value):
+        if not isinstance(value, bool):
+            raise ValidationError("must be true or false", code="type")
+        return value
+
+    def validate(self, value):
+        pass  # False is a value here, not a missing one
+
+
 class ObjectField(forms.Field):
     default_error_messages = MESSAGES
 
@@ -267,6 +279,46 @@ class DemoRunForm(LessonForm):
 
 class ImportedDemoRunForm(DemoRunForm):
     created = MomentField()
+
+
+MAX_QUIZZES = 50  # quizzes in one lesson, options in one quiz: far above any lesson's
+MAX_OPTIONS = 20
+
+
+class QuizAnswerForm(LessonForm):
+    """Which quiz of the lesson (its number, from 1) and which option (from 0)."""
+
+    quiz = WholeNumberField(min_value=1, max_value=MAX_QUIZZES)
+    choice = WholeNumberField(min_value=0, max_value=MAX_OPTIONS - 1)
+
+
+class PredictionForm(QuizAnswerForm):
+    """A quiz answered on a lesson page. Whether it was right is worked out here, from the
+    lesson, not taken from the page."""
+
+    def clean(self) -> dict:
+        data = super().clean()
+        lesson = get_catalog().lessons.get(data.get("lesson", ""))
+        number, choice = data.get("quiz"), data.get("choice")
+        if lesson is None or number is None or choice is None:
+            return data
+        if number > len(lesson.quizzes):
+            raise ValidationError(f"the lesson has {len(lesson.quizzes)} quizzes, not {number}")
+        quiz = lesson.quizzes[number - 1]
+        if choice >= len(quiz.options):
+            raise ValidationError(
+                f"quiz {number} has {len(quiz.options)} options, not {choice + 1}"
+            )
+        data["right"] = choice == quiz.answer
+        return data
+
+
+class ImportedPredictionForm(QuizAnswerForm):
+    """A prediction in a progress file: kept as it was judged then, though the lesson's
+    quizzes may have changed since."""
+
+    right = TruthField()
+    predicted_at = MomentField()
 
 
 class ImportedExerciseForm(LessonForm):

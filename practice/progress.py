@@ -9,7 +9,7 @@ from django.db.models import F
 
 from . import clock, forms, scheduling
 from .learners import merge
-from .models import DemoRun, ExerciseResult, Learner, Progress, Review
+from .models import DemoRun, ExerciseResult, Learner, Prediction, Progress, Review
 
 
 class BadImport(ValueError):
@@ -119,6 +119,64 @@ def _change_rating(review: Review, rating: int, details: dict) -> Recorded:
     return Recorded(review, False, changed=True)
 
 
+@dataclass(frozen=True)
+class Predicted:
+    prediction: Prediction
+    created: bool  # False when this quiz was answered before: the first answer stands
+
+
+def record_prediction(
+    learner: Learner, *, lesson: str, quiz: int, choice: int, right: bool
+) -> Predicted:
+    """Keep the learner's first answer to a lesson's quiz. A wrong prediction brings the
+    question forward: it is due now, whatever its schedule said."""
+    now = clock.now()
+    try:
+        with transaction.atomic():
+            prediction, created = Prediction.objects.get_or_create(
+                learner=learner,
+                lesson=lesson,
+                quiz=quiz,
+                defaults={"choice": choice, "right": right, "predicted_at": now},
+            )
+    except IntegrityError:  # the same quiz answered twice at once: the other one is first
+        prediction, created = (
+            Prediction.objects.get(learner=learner, lesson=lesson, quiz=quiz),
+            False,
+        )
+    if created and not right:
+        Progress.objects.get_or_create(learner=learner, lesson=lesson)
+        Progress.objects.filter(learner=learner, lesson=lesson).exclude(due__lte=now).update(
+            due=now
+        )
+    return Predicted(prediction, created)
+
+
+def prediction_counts(learner: Learner | None) -> dict[str, int]:
+    """How many quizzes the learner predicted, and how many of those rightly."""
+    if learner is None:
+        return {"predicted": 0, "predicted_right": 0}
+    rows = Prediction.objects.filter(learner=learner)
+    return {"predicted": rows.count(), "predicted_right": rows.filter(right=True).count()}
+
+
+def mispredicted_lessons(learner: Learner | None) -> set[str]:
+    """Lessons with a wrong prediction not yet followed by a review of the question."""
+    if learner is None:
+        return set()
+    reviewed = {
+        p.lesson: p.last_reviewed
+        for p in Progress.objects.filter(learner=learner, last_reviewed__isnull=False)
+    }
+    return {
+        lesson
+        for lesson, when in Prediction.objects.filter(learner=learner, right=False).values_list(
+            "lesson", "predicted_at"
+        )
+        if lesson not in reviewed or reviewed[lesson] < when
+    }
+
+
 KEEP_DEMO_RUNS = 40  # per learner and lesson: the newest runs are the ones quoted
 
 
@@ -187,6 +245,7 @@ def summary(learner: Learner | None) -> dict:
         "reviews": sum(s["reviews"] for s in states.values()),
         "demos_run": DemoRun.objects.filter(learner=learner).count() if learner else 0,
         "streak": streak(learner),
+        **prediction_counts(learner),
     }
 
 
@@ -271,6 +330,7 @@ def export(learner: Learner | None) -> dict:
         "reviews": [],
         "demo_runs": [],
         "exercises": [],
+        "predictions": [],
     }
     if learner is None:
         return data
@@ -324,15 +384,32 @@ def export(learner: Learner | None) -> dict:
                 "passed_at": _iso(e.passed_at),
             }
         )
+    for prediction in Prediction.objects.filter(learner=learner).order_by("lesson", "quiz"):
+        data["predictions"].append(
+            {
+                "lesson": prediction.lesson,
+                "quiz": prediction.quiz,
+                "choice": prediction.choice,
+                "right": prediction.right,
+                "predicted_at": prediction.predicted_at.isoformat(),
+            }
+        )
     return data
 
 
-MAX_IMPORT = {"progress": 200, "reviews": 5000, "demo_runs": 1000, "exercises": 200}
+MAX_IMPORT = {
+    "progress": 200,
+    "reviews": 5000,
+    "demo_runs": 1000,
+    "exercises": 200,
+    "predictions": 2000,
+}
 IMPORT_FORMS = {
     "progress": forms.ImportedProgressForm,
     "reviews": forms.ImportedReviewForm,
     "demo_runs": forms.ImportedDemoRunForm,
     "exercises": forms.ImportedExerciseForm,
+    "predictions": forms.ImportedPredictionForm,
 }
 
 
@@ -394,6 +471,10 @@ def read_import(data: object) -> dict[str, list[dict]]:
     twice = sorted({slug for slug in exercises if exercises.count(slug) > 1})
     if twice:
         raise BadImport(f"exercises lists the exercise {twice[0]!r} more than once")
+    quizzes = [(item["lesson"], item["quiz"]) for item in cleaned["predictions"]]
+    twice = sorted({quiz for quiz in quizzes if quizzes.count(quiz) > 1})
+    if twice:
+        raise BadImport(f"predictions lists quiz {twice[0][1]} of {twice[0][0]!r} more than once")
     return cleaned
 
 
@@ -413,6 +494,9 @@ def import_into(learner: Learner, cleaned: dict[str, list[dict]]) -> dict[str, i
         )
         ExerciseResult.objects.bulk_create(
             ExerciseResult(learner=staging, **item) for item in cleaned["exercises"]
+        )
+        Prediction.objects.bulk_create(
+            Prediction(learner=staging, **item) for item in cleaned["predictions"]
         )
         merge(staging, learner)
     return {key: len(items) for key, items in cleaned.items()}

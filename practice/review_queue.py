@@ -16,6 +16,7 @@ class Entry:
     lesson: Lesson
     state: dict | None
     when: str  # "8 days": how long until it is due, or since it fell due
+    mispredicted: bool = False  # brought forward by a wrong prediction
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ class Queue:
 
 def build(learner: Learner | None) -> Queue:
     catalog, states, now = get_catalog(), progress.lesson_states(learner), clock.now()
+    missed = progress.mispredicted_lessons(learner)
     due: list[Entry] = []
     new: list[Entry] = []
     upcoming: list[Entry] = []
@@ -35,7 +37,8 @@ def build(learner: Learner | None) -> Queue:
             state = states.get(lesson.slug)
             if state is not None and state["due"]:
                 # Due after a rating, or brought forward by a wrong prediction.
-                due.append(Entry(lesson, state, scheduling.humanise(now - state["due_at"])))
+                when = scheduling.humanise(now - state["due_at"])
+                due.append(Entry(lesson, state, when, mispredicted=lesson.slug in missed))
             elif state is None or not state["practised"]:
                 new.append(Entry(lesson, state, ""))
             else:

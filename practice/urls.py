@@ -12,5 +12,6 @@ urlpatterns = [
     path("api/review", views.api_review, name="api_review"),
     path("api/read", views.api_read, name="api_read"),
     path("api/demo-run", views.api_demo_run, name="api_demo_run"),
+    path("api/prediction", views.api_prediction, name="api_prediction"),
     path("<slug:slug>/", views.question, name="question"),
 ]

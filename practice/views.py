@@ -197,6 +197,23 @@ def api_demo_run(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"recorded": True}, status=201)
 
 
+@require_POST
+def api_prediction(request: HttpRequest) -> JsonResponse:
+    form, error = _form(request, forms.PredictionForm)
+    if error:
+        return error
+    learner = ensure_learner(request)
+    predicted = progress.record_prediction(learner, **form.cleaned_data)
+    return JsonResponse(
+        {
+            "recorded": predicted.created,
+            "right": predicted.prediction.right,
+            **progress.prediction_counts(learner),
+        },
+        status=201 if predicted.created else 200,
+    )
+
+
 @require_GET
 def export(request: HttpRequest) -> JsonResponse:
     response = JsonResponse(
@@ -234,7 +251,8 @@ def import_progress(request: HttpRequest) -> HttpResponse:
         return redirect("practice:home")
     message = (
         f"Imported {counts['progress']} lessons, {counts['reviews']} reviews, "
-        f"{counts['demo_runs']} demo runs and {counts['exercises']} exercise results."
+        f"{counts['demo_runs']} demo runs, {counts['exercises']} exercise results and "
+        f"{counts['predictions']} predictions."
     )
     if wants_json:
         return JsonResponse({"imported": counts})

@@ -135,6 +135,37 @@ def test_reveal_goes_away_and_a_mis_clicked_rating_can_be_changed(page: Page, si
     expect(entry).to_contain_text(f"in {easy_in}")
 
 
+def test_a_prediction_is_recorded_and_a_wrong_one_brings_the_question_forward(page: Page, site):
+    holder, _ = site
+    server = holder["server"]
+    page.goto(server.url + "/lessons/async-views/")
+    quiz = page.locator("form[data-quiz]").first
+    quiz.get_by_label("async ≈ 900 ms, sync ≈ 900 ms").check()
+    quiz.get_by_role("button", name="Check my answer").click()
+    expect(quiz.locator(".quiz-verdict")).to_have_text("Not quite.")
+    expect(quiz.locator(".quiz-recorded")).to_have_text(
+        "Kept in your practice record (predicted right 0 of 1): this question is now due "
+        "for review."
+    )
+    # Answering again, after the explanation, does not change the prediction.
+    quiz.get_by_label("async ≈ 300 ms, sync ≈ 900 ms").check()
+    quiz.get_by_role("button", name="Check my answer").click()
+    expect(quiz.locator(".quiz-verdict")).to_have_text("Right.")
+    expect(quiz.locator(".quiz-recorded")).to_have_count(1)
+    page.goto(server.url + "/practice/")
+    expect(page.locator("[data-predictions]")).to_contain_text("Predicted right 0 of 1")
+    due = page.locator("[data-queue='due'] li", has_text="asynchronous views")
+    expect(due).to_contain_text("your prediction missed")
+    # Back on the lesson another day, the first answer still stands.
+    page.goto(server.url + "/lessons/async-views/")
+    quiz = page.locator("form[data-quiz]").first
+    quiz.get_by_label("async ≈ 300 ms, sync ≈ 900 ms").check()
+    quiz.get_by_role("button", name="Check my answer").click()
+    expect(quiz.locator(".quiz-recorded")).to_have_text(
+        "Your first answer to this quiz stays your prediction: predicted right 0 of 1."
+    )
+
+
 def test_mock_interview_of_three_questions(page: Page, site):
     holder, _ = site
     page.goto(holder["server"].url + "/practice/")

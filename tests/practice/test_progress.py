@@ -105,7 +105,7 @@ def test_export_then_import_restores_progress():
     data = export(source)
     target = Learner.objects.create()
     counts = import_into(target, read_import(data))
-    assert counts == {"progress": 2, "reviews": 1, "demo_runs": 0, "exercises": 0}
+    assert counts == {"progress": 2, "reviews": 1, "demo_runs": 0, "exercises": 0, "predictions": 0}
     assert export(target)["progress"] == data["progress"]
     # Importing the same file again adds no review twice.
     import_into(target, read_import(export(source)))
