@@ -6,7 +6,8 @@ app_name = "practice"
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("mock/", views.mock, name="mock"),
+    path("mock/", views.mock_start, name="mock_start"),
+    path("mock/<str:mock_id>/", views.mock_interview, name="mock"),
     path("export.json", views.export, name="export"),
     path("import/", views.import_progress, name="import"),
     path("api/review", views.api_review, name="api_review"),

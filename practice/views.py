@@ -2,8 +2,6 @@
 and transactions belong in sync code."""
 
 import json
-import random
-import uuid
 
 from django.conf import settings
 from django.contrib import messages
@@ -11,17 +9,15 @@ from django.contrib.auth import login
 from django.contrib.auth.forms import UserCreationForm
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from lessons.catalog import get_catalog
-from lessons.tracks import TRACKS
 from ops.ratelimit import CounterUnavailable, client_address, hit
 from playground.registry import DEMOS
 
-from . import clock, forms, progress, review_queue, scheduling
+from . import clock, forms, mock, progress, review_queue, scheduling
 from .learners import current_learner, ensure_learner
-
-MAX_MOCK_QUESTIONS = 20
 
 
 def _bad(message: str, status: int = 400) -> JsonResponse:
@@ -129,25 +125,31 @@ def evidence(learner, slug: str) -> list[str]:
 
 
 @require_GET
-def mock(request: HttpRequest) -> HttpResponse:
-    catalog = get_catalog()
-    track = request.GET.get("track", "all")
-    if track != "all" and track not in TRACKS:
-        raise Http404("No such track.")
-    pool = [lesson for lesson in catalog.lessons.values() if track in ("all", lesson.track)]
+def mock_start(request: HttpRequest) -> HttpResponse:
+    """A new interview: its own id, so its questions stay the same on reload."""
     try:
-        count = int(request.GET.get("n", 5))
-    except ValueError:
-        count = 5
-    count = max(1, min(count, MAX_MOCK_QUESTIONS, len(pool)))
-    chosen = random.sample(pool, count) if pool else []
+        settings_ = mock.read_settings(request.GET)
+    except mock.UnknownMock as exc:
+        raise Http404(str(exc)) from None
+    url = reverse("practice:mock", args=[mock.new_id()])
+    return redirect(f"{url}?{settings_.query()}")
+
+
+@require_GET
+def mock_interview(request: HttpRequest, mock_id: str) -> HttpResponse:
+    try:
+        chosen = mock.read_settings(request.GET)
+        interview = mock.draw(mock_id, chosen)
+    except mock.UnknownMock as exc:
+        raise Http404(str(exc)) from None
     return render(
         request,
         "practice/mock.html",
         {
-            "questions": chosen,
-            "track": TRACKS.get(track),
-            "mock_id": uuid.uuid4().hex,
+            "mock": interview,
+            "questions": interview.questions,
+            "track": interview.track,
+            "mock_query": chosen.query(),
             "ratings": [{"value": v, "label": label} for v, label in scheduling.RATINGS.items()],
         },
     )
