@@ -76,7 +76,12 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Innermost: learners see the site's 404 page with DEBUG on too.
+    "ops.not_found.SiteNotFoundMiddleware",
 ]
+# Django's technical 404 page (URL patterns tried) instead of the site's, with DEBUG on; a
+# staff member can also ask for it on one request with ?technical.
+TECHNICAL_404 = boolean("DJANGO_TECHNICAL_404", False)
 
 ROOT_URLCONF = "config.urls"
 ASGI_APPLICATION = "config.asgi.application"

@@ -36,7 +36,7 @@ class Badges(Mapping):
 
 def summary_line(request: HttpRequest) -> SafeString:
     summary = progress.summary(current_learner(request))
-    if not (summary["reviews"] or summary["read"]):
+    if not (summary["reviews"] or summary["read"] or summary["predicted"]):
         return SafeString("")
     return render_to_string("practice/_summary_line.html", {"summary": summary})
 

@@ -8,7 +8,7 @@ from django.dispatch import receiver
 from django.http import HttpRequest
 from django.utils import timezone
 
-from .models import DemoRun, ExerciseResult, Learner, Progress, Review
+from .models import DemoRun, ExerciseResult, Learner, Prediction, Progress, Review
 
 SESSION_KEY = "learner_id"
 
@@ -81,6 +81,7 @@ def merge(source: Learner, target: Learner) -> None:
     Review.objects.filter(learner=source).exclude(review_id__in=already).update(learner=target)
     DemoRun.objects.filter(learner=source).update(learner=target)
     _merge_exercise_results(source, target)
+    _merge_predictions(source, target)
     source.delete()
 
 
@@ -103,6 +104,21 @@ def _merge_exercise_results(source: Learner, target: Learner) -> None:
         passes = [t for t in (mine.passed_at, other.passed_at) if t]
         other.passed_at = min(passes) if passes else None
         other.save()
+
+
+def _merge_predictions(source: Learner, target: Learner) -> None:
+    """Per quiz, the earlier answer is the prediction."""
+    theirs = {
+        (p.lesson, p.quiz): p for p in Prediction.objects.select_for_update().filter(learner=target)
+    }
+    for mine in Prediction.objects.filter(learner=source):
+        other = theirs.get((mine.lesson, mine.quiz))
+        if other is not None and other.predicted_at <= mine.predicted_at:
+            continue
+        if other is not None:
+            other.delete()
+        mine.learner = target
+        mine.save(update_fields=["learner"])
 
 
 @receiver(user_logged_in)
