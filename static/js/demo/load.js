@@ -57,12 +57,17 @@ function card(result, top) {
     top: fmtMs(top),
   });
   node.querySelector(".load-errors").classList.toggle("is-bad", result.errors > 0);
+  if (result.capped) {
+    node.querySelector(".load-card-title").after(
+      part("load-capped", { concurrency: result.concurrency, ...result.capped }),
+    );
+  }
   node.querySelector(".load-chart-box").append(latencyChart(result, top));
   return node;
 }
 
 export class LoadRuns {
-  constructor(root, variants) {
+  constructor(root, variants, signal) {
     this.form = root.querySelector(".demo-load-controls");
     this.status = root.querySelector(".demo-load-status");
     this.elapsed = root.querySelector(".demo-load-elapsed");
@@ -70,22 +75,44 @@ export class LoadRuns {
     this.box = root.querySelector(".demo-load-results");
     this.variants = variants;
     this.results = new Map();
+    // The users field offers what the server allows for the chosen variant (at the lesson's
+    // parameters; a run asks the server again with the parameters as they are then).
+    this.form.elements.variant.addEventListener("change", () => this.capUsers(), { signal });
+    this.capUsers();
   }
 
-  // Every chosen variant in turn, with the panel's parameters and `concurrency` users.
+  capUsers() {
+    const users = this.form.elements.concurrency;
+    const select = this.form.elements.variant;
+    users.max = select.selectedOptions[0].dataset.loadMax;
+    if (Number(users.value) > Number(users.max)) users.value = users.max;
+    this.form.querySelector(".demo-load-range").textContent = `${users.min}\u2013${users.max}`;
+  }
+
+  // The most users the server lets this variant have with these parameters, and why.
+  limit({ loadLimitUrl }, query, signal) {
+    return getJSON(`${loadLimitUrl}?${query}`, { signal, timeout: LOAD_TIMEOUT_MS });
+  }
+
+  // Every chosen variant in turn, with the panel's parameters and `concurrency` users (or as
+  // many as the server allows that variant, said on its card).
   async run(query, signal) {
-    const concurrency = this.form.elements.concurrency.value.trim();
+    const asked = this.form.elements.concurrency.value.trim();
     const chosen = this.form.elements.variant.value;
     const variants = chosen ? this.variants.filter((v) => v.name === chosen) : this.variants;
-    const params = new URLSearchParams(query);
-    params.set("concurrency", concurrency);
     hideError(this.error);
     try {
-      for (const { name, loadUrl } of variants) {
+      for (const variant of variants) {
+        const { name, loadUrl } = variant;
+        const limit = await this.limit(variant, query, signal);
+        const concurrency = Math.min(Number(asked), limit.most_users);
+        const params = new URLSearchParams(query);
+        params.set("concurrency", String(concurrency));
         this.status.textContent = sayText("load-firing", { concurrency, name });
         const stopClock = startClock(this.elapsed);
         try {
           const data = await getJSON(`${loadUrl}?${params}`, { signal, timeout: LOAD_TIMEOUT_MS });
+          if (concurrency < Number(asked)) data.capped = { asked, reason: limit.reason };
           this.results.set(name, data);
         } catch (caught) {
           const error = asRunError(caught);
@@ -98,7 +125,7 @@ export class LoadRuns {
         this.draw();
       }
       const what = chosen || sayText("load-every");
-      this.status.textContent = sayText("load-done", { what, concurrency });
+      this.status.textContent = sayText("load-done", { what, concurrency: asked });
     } catch (caught) {
       showError(this.error, asRunError(caught), LOAD_TIMEOUT_MS);
       this.status.textContent = sayText("load-stopped");

@@ -26,6 +26,7 @@ class DemoPanel extends HTMLElement {
       title: item.querySelector("span").textContent,
       runUrl: item.dataset.runUrl,
       loadUrl: item.dataset.loadUrl,
+      loadLimitUrl: item.dataset.loadLimitUrl,
     }));
     const find = (selector) => this.querySelector(selector);
     this.form = find(".demo-controls");
@@ -43,7 +44,7 @@ class DemoPanel extends HTMLElement {
     });
     this.source = new SourceTabs(this, this.dataset.sourceUrl, signal);
     this.loadForm = find(".demo-load-controls");
-    this.loads = this.loadForm ? new LoadRuns(this, this.variants) : null;
+    this.loads = this.loadForm ? new LoadRuns(this, this.variants, signal) : null;
     this.busy = false;
     this.controller = null;
 
