@@ -74,6 +74,7 @@ async def _fire(request: HttpRequest, variant: Variant, params: Params, concurre
         "demo": variant.demo.id,
         "variant": variant.name,
         "params": params,
+        "expected": variant.expected(params),
         "concurrency": concurrency,
         "wall_ms": round(wall_ms, 1),
         "p50_ms": round(_percentile(latencies, 50), 1),

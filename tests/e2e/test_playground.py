@@ -220,6 +220,34 @@ def test_load_run_shows_percentiles_and_refusals(page: Page, server: RunningServ
     expect(load.locator(".demo-load-error")).to_be_hidden()
 
 
+def test_load_cards_say_in_words_what_the_users_saw(page: Page, server: RunningServer):
+    load = fanout_panel(page, server).locator(".demo-load")
+    load.locator("input[name=concurrency]").fill("20")
+    load.locator("select[name=variant]").select_option("")  # every variant
+    load.get_by_role("button", name="Run load").click()
+    expect(load.locator(".load-card")).to_have_count(3, timeout=3 * RUN_TIMEOUT)
+    expect(load.locator(".demo-load-status")).to_have_text(
+        "Done: every variant with 20 users.", timeout=RUN_TIMEOUT
+    )
+    # The headline is about the two variants the lesson compares, not the fastest two.
+    headline = load.locator(".load-headline")
+    expect(headline).to_contain_text(re.compile(r"With 20 users, async's median user waited"))
+    expect(headline).to_contain_text("sync's")
+    expect(headline).not_to_contain_text("taskgroup")
+    for variant in FANOUT:
+        card = load.locator(f".load-card[data-variant='{variant}']")
+        expect(card.locator(".load-verdict")).to_contain_text(f"{variant}: ")
+        expect(card.locator(".load-note")).to_contain_text("one thread per request in flight")
+        expect(card.locator("figcaption")).to_contain_text("p50, the median user")
+        expect(card.locator("figcaption")).to_contain_text("p95")
+        expect(card.locator(".load-zero")).to_have_text("0")
+    # Three 300 ms calls in a row can never look like "the time of one request" (300 ms).
+    sync = load.locator(".load-card[data-variant='sync']")
+    expect(sync.locator(".load-verdict")).not_to_contain_text("about the time of one")
+    expect(sync).not_to_have_attribute("data-verdict", "good")
+    screenshot(page, "playground-load-verdicts")
+
+
 def test_default_load_form_runs(page: Page, server: RunningServer):
     console: list[str] = []
     page.on("console", lambda message: console.append(f"{message.type}: {message.text}"))

@@ -21,6 +21,8 @@ class DemoPanel extends HTMLElement {
     this.connection = new AbortController();
     const signal = this.connection.signal;
     this.streams = this.dataset.streams === "true";
+    // The two variants the lesson compares, the right way first, or none.
+    this.versus = this.dataset.versus ? this.dataset.versus.split(" ") : [];
     this.variants = Array.from(this.querySelectorAll(".demo-variants li"), (item) => ({
       name: item.dataset.variant,
       title: item.querySelector("span").textContent,
@@ -113,6 +115,7 @@ class DemoPanel extends HTMLElement {
         : traceSummary(done, {
           probe: Boolean(this.dataset.probeUrl),
           compare: this.dataset.compare !== "false",
+          versus: this.versus,
         });
     this.summary.replaceChildren(...parts);
   }
