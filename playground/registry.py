@@ -82,6 +82,8 @@ class Variant:
     # How long one request of this variant takes alone, where that differs from the demo's
     # one_request_ms (a sync fan-out waits for its calls one after another).
     alone_ms: Callable[[Params], float] | None = None
+    # The database vendors ("sqlite", "postgresql") whose panels show it; None: every one.
+    databases: frozenset[str] | None = None
 
     @property
     def is_async(self) -> bool:
@@ -129,6 +131,8 @@ class Demo:
     # The figure that carries the demo's point, for the practice recap: each variant's
     # "total" time, or how long the "probe" (another user's request) waited meanwhile.
     key_figure: Literal["total", "probe"] = "total"
+    # What the panel says once about a database vendor this demo cannot show everything on.
+    database_notes: dict[str, str] = field(default_factory=dict)
     variants: dict[str, Variant] = field(default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
@@ -145,6 +149,7 @@ class Demo:
         streams: bool = False,
         burns_cpu: Callable[[Params], float] | None = None,
         alone_ms: Callable[[Params], float] | None = None,
+        databases: frozenset[str] | None = None,
     ) -> Callable[[Callable], Callable]:
         """Register the decorated function as this demo's variant `name`."""
 
@@ -152,7 +157,7 @@ class Demo:
             if name in self.variants:
                 raise ImproperlyConfigured(f"demo {self.id!r} has two variants named {name!r}")
             self.variants[name] = Variant(
-                self, name, title, func, blocks_loop, streams, burns_cpu, alone_ms
+                self, name, title, func, blocks_loop, streams, burns_cpu, alone_ms, databases
             )
             return func
 

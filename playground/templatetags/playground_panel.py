@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from playground.admission import load_limit
 from playground.registry import get_demo
+from playground.routers import connection
 from playground.runner import url_name
 
 register = template.Library()
@@ -19,6 +20,7 @@ LOAD_USERS = 50  # the load form's users, where the variant allows that many
 def demo_panel(demo_id: str, values: dict) -> dict:
     """The demo, its parameter inputs (the lesson's values and the bounds) and its variants."""
     demo = get_demo(demo_id)
+    vendor = connection.vendor  # the database the demos run on, here
     params = [
         {
             "name": name,
@@ -40,6 +42,7 @@ def demo_panel(demo_id: str, values: dict) -> dict:
             "load_max": load_limit(variant, shown).most_users,
         }
         for name, variant in demo.variants.items()
+        if variant.databases is None or vendor in variant.databases
     ]
     return {
         "demo": demo,
@@ -49,6 +52,7 @@ def demo_panel(demo_id: str, values: dict) -> dict:
         # A probe only tells a story where some variant stalls the event loop.
         "probe": any(variant["blocks_loop"] for variant in variants),
         "streams": demo.streams,
+        "database_note": demo.database_notes.get(vendor),
         "load_max": settings.PLAYGROUND_LOAD_MAX_CONCURRENCY,
         # The form's defaults always run: the first variant is the one chosen at first.
         "load_default": min(LOAD_USERS, variants[0]["load_max"]),

@@ -41,6 +41,7 @@ function extras(trace) {
   const errors = Array.isArray(result.errors) ? result.errors.map(String) : [];
   for (const [key, value] of Object.entries(result)) {
     if (key === "error" && (!value || errors.includes(String(value)))) continue;
+    if (key === "verdict") continue; // said above the table
     const bad = key === "error" || key === "errors" || (key === "failed" && value > 0);
     items.push(el("div", { class: `demo-extra${bad ? " is-bad" : ""}` }, [
       el("span", { class: "demo-extra-key", text: key }), " ", renderValue(value),
@@ -60,6 +61,20 @@ function probeLine(done) {
       el("strong", { class: worst > stallMs(result) ? "is-bad" : null, text: fmtMs(worst) }));
   });
   return part("summary-probe", { items });
+}
+
+// A demo whose point is one result (a lost update, a final balance) says it in words per
+// variant: the result's "verdict", {text, ok}.
+function verdictLines(done) {
+  const judged = done.filter((result) => result.result?.verdict?.text);
+  if (!judged.length) return null;
+  const items = judged.map((result) => {
+    const { text, ok } = result.result.verdict;
+    return el("li", { class: ok ? "is-good" : "is-bad", "data-variant": result.variant }, [
+      el("code", { text: result.variant }), " ", el("strong", { text }),
+    ]);
+  });
+  return el("ul", { class: "demo-verdicts" }, items);
 }
 
 // Only where the variants do the same work does "x times faster" mean something. Where the
@@ -114,7 +129,7 @@ function traceRow(result, probe) {
 }
 
 export function traceSummary(done, { probe, compare, versus }) {
-  const parts = [probeLine(done)];
+  const parts = [probeLine(done), verdictLines(done)];
   if (done.length > 1 && compare) parts.push(speedup(done, versus));
   const table = part("summary-trace-table");
   if (!probe) table.querySelector("th.demo-probe").remove();
