@@ -6,7 +6,7 @@ from django.views.decorators.http import require_GET, require_safe
 from .demos.streaming import RUN_ID, record_key
 from .gate import guarded
 from .limits import DemoRefused, answers_refusals
-from .load import run_load
+from .load import load_limit, run_load
 from .registry import DEMOS, get_variant
 from .source import variant_source
 
@@ -40,6 +40,15 @@ async def load_api(request: HttpRequest, demo: str, variant: str) -> JsonRespons
     if found is None:
         raise DemoRefused(404, _unknown(demo, variant))
     return await run_load(request, found)
+
+
+@require_GET
+@answers_refusals
+def load_limit_api(request: HttpRequest, demo: str, variant: str) -> JsonResponse:
+    found = get_variant(demo, variant)
+    if found is None:
+        raise DemoRefused(404, _unknown(demo, variant))
+    return load_limit(request, found)
 
 
 @require_GET
