@@ -92,6 +92,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "ops.context_processors.csrf_cookie",
                 "practice.context_processors.learner_progress",
                 "exercises.context_processors.exercises",
             ],

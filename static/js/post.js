@@ -1,7 +1,9 @@
-// A POST with the page's CSRF token, for records kept on the side (a lesson read, a demo run):
+import { csrfToken } from "./csrf.js";
+
+// A POST with the CSRF token, for records kept on the side (a lesson read, a demo run):
 // a failure changes nothing the learner sees, so it is dropped.
 export function postQuietly(url, body) {
-  const token = document.querySelector("meta[name=csrf-token]")?.content;
+  const token = csrfToken();
   if (!url || !token) return;
   fetch(url, {
     method: "POST",

@@ -1,0 +1,121 @@
+"""Lesson pages from cache: rendered once per lesson and content version, with only what the
+request alone knows filled in per request."""
+
+import json
+import re
+
+import pytest
+from django.test import Client
+from django.test.signals import template_rendered
+
+from exercises.catalog import get_catalog as get_exercises
+from lessons import pages
+from practice.learners import current_learner
+from practice.progress import record_exercise_run
+from tests.helpers import lesson_text, write_lesson
+
+pytestmark = pytest.mark.django_db
+
+LESSON = "/lessons/async-views/"
+
+
+@pytest.fixture(autouse=True)
+def empty_page_cache():
+    pages.clear()
+    yield
+    pages.clear()
+
+
+@pytest.fixture
+def rendered():
+    """The names of the templates rendered while the test runs."""
+    names: list[str] = []
+
+    def record(sender, template, context, **kwargs):
+        names.append(template.name)
+
+    template_rendered.connect(record)
+    yield names
+    template_rendered.disconnect(record)
+
+
+def learner_client(read: bool = True) -> Client:
+    client = Client(enforce_csrf_checks=True, HTTP_HOST="127.0.0.1")
+    client.get("/practice/")  # sets the csrftoken cookie
+    if read:
+        reply = client.post(
+            "/practice/api/read",
+            json.dumps({"lesson": "async-views"}),
+            content_type="application/json",
+            HTTP_X_CSRFTOKEN=client.cookies["csrftoken"].value,
+        )
+        assert reply.status_code == 200
+    return client
+
+
+def test_a_lesson_page_is_rendered_once_and_then_served_from_cache(rendered):
+    first = Client(HTTP_HOST="127.0.0.1").get(LESSON)
+    assert "lessons/lesson.html" in rendered
+    rendered.clear()
+    again = Client(HTTP_HOST="127.0.0.1").get(LESSON)
+    assert again.status_code == 200
+    assert rendered == []  # no template work at all for a reader with no progress
+    assert again.content == first.content
+
+
+def test_each_learner_sees_their_own_badge_on_the_cached_page(rendered):
+    reader = learner_client()
+    stranger = Client(HTTP_HOST="127.0.0.1")
+    stranger.get(LESSON)  # the page is cached now, for a reader with no progress
+    rendered.clear()
+    page = reader.get(LESSON).content.decode()
+    assert '<span class="progress-badge">read</span>' in page
+    assert "lessons/lesson.html" not in rendered
+    assert '<span class="progress-badge">read</span>' not in stranger.get(LESSON).content.decode()
+
+
+def test_a_learners_exercise_standing_is_filled_in_per_request(rendered):
+    reader = learner_client()
+    exercise = get_exercises().for_lesson("async-views")[0]
+    record_exercise_run(
+        current_learner(reader.get(LESSON).wsgi_request),
+        exercise=exercise.slug,
+        lesson="async-views",
+        status="pass",
+    )
+    rendered.clear()
+    page = reader.get(LESSON).content.decode()
+    assert "exercises/_lesson_exercises.html" in rendered  # a new standing: rendered once
+    assert 'data-exercise-badge="passed"' in page
+    assert 'data-attempted="true"' in page and 'class="exercise-state is-passed"' in page
+    rendered.clear()
+    assert reader.get(LESSON).content.decode() == page
+    assert rendered == []  # the same standing again: from cache
+    fresh = Client(HTTP_HOST="127.0.0.1").get(LESSON).content.decode()
+    assert 'data-attempted="false"' in fresh and 'class="exercise-state is-new"' in fresh
+
+
+def test_the_page_carries_no_csrf_token_but_sets_the_cookie_scripts_post_with():
+    client = Client(enforce_csrf_checks=True, HTTP_HOST="127.0.0.1")
+    page = client.get(LESSON)
+    token = client.cookies["csrftoken"].value
+    assert token and token not in page.content.decode()
+    assert "csrfmiddlewaretoken" not in page.content.decode()
+    assert not re.search(rb'name="csrf-token"', page.content)
+    reply = client.post(
+        "/practice/api/read",
+        json.dumps({"lesson": "async-views"}),
+        content_type="application/json",
+        HTTP_X_CSRFTOKEN=token,
+    )
+    assert reply.status_code == 200
+
+
+def test_an_edited_lesson_is_served_new(lessons_dir):
+    client = Client(HTTP_HOST="127.0.0.1")
+    write_lesson(lessons_dir / "async", "90-fresh.md", lesson_text("fresh", title="First title?"))
+    assert "First title?" in client.get("/lessons/fresh/").content.decode()
+    write_lesson(
+        lessons_dir / "async", "90-fresh.md", lesson_text("fresh", title="Second, longer title?")
+    )
+    assert "Second, longer title?" in client.get("/lessons/fresh/").content.decode()
