@@ -26,7 +26,7 @@ class _Learner:
 
     @cached_property
     def results(self) -> dict[str, dict]:
-        return progress.results(self.request)
+        return progress.page_results(self.request)
 
     def state(self, slug: str) -> str:
         return progress.state(self.results.get(slug))

@@ -29,7 +29,7 @@ class Badges(Mapping):
 
     @cached_property
     def states(self) -> dict[str, dict]:
-        return progress.lesson_states(current_learner(self.request))
+        return progress.page_records(self.request).lessons
 
     def __getitem__(self, slug: str) -> SafeString:
         state = self.states.get(slug)

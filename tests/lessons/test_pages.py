@@ -5,8 +5,11 @@ import json
 import re
 
 import pytest
+from django.contrib.auth.models import User
+from django.db import connection
 from django.test import Client
 from django.test.signals import template_rendered
+from django.test.utils import CaptureQueriesContext
 
 from exercises.catalog import get_catalog as get_exercises
 from lessons import pages
@@ -53,6 +56,13 @@ def learner_client(read: bool = True) -> Client:
     return client
 
 
+def ran_the_exercise(client: Client, status: str) -> None:
+    """The learner ran the lesson's first exercise to `status`."""
+    exercise = get_exercises().for_lesson("async-views")[0]
+    learner = current_learner(client.get(LESSON).wsgi_request)
+    record_exercise_run(learner, exercise=exercise.slug, lesson="async-views", status=status)
+
+
 def test_a_lesson_page_is_rendered_once_and_then_served_from_cache(rendered):
     first = Client(HTTP_HOST="127.0.0.1").get(LESSON)
     assert "lessons/lesson.html" in rendered
@@ -76,13 +86,7 @@ def test_each_learner_sees_their_own_badge_on_the_cached_page(rendered):
 
 def test_a_learners_exercise_standing_is_filled_in_per_request(rendered):
     reader = learner_client()
-    exercise = get_exercises().for_lesson("async-views")[0]
-    record_exercise_run(
-        current_learner(reader.get(LESSON).wsgi_request),
-        exercise=exercise.slug,
-        lesson="async-views",
-        status="pass",
-    )
+    ran_the_exercise(reader, "pass")
     rendered.clear()
     page = reader.get(LESSON).content.decode()
     assert "exercises/_lesson_exercises.html" in rendered  # a new standing: rendered once
@@ -119,3 +123,56 @@ def test_an_edited_lesson_is_served_new(lessons_dir):
         lessons_dir / "async", "90-fresh.md", lesson_text("fresh", title="Second, longer title?")
     )
     assert "Second, longer title?" in client.get("/lessons/fresh/").content.decode()
+
+
+def queries_for(client: Client, path: str = LESSON) -> list[str]:
+    client.get(path)  # the page and the learner's standing are cached from here on
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(path).status_code == 200
+    return [query["sql"] for query in captured.captured_queries]
+
+
+@pytest.mark.database
+def test_an_anonymous_reader_costs_no_query():
+    assert queries_for(Client(HTTP_HOST="127.0.0.1")) == []
+
+
+@pytest.mark.database
+def test_a_learner_with_progress_costs_one_query_for_their_badges_and_exercises():
+    reader = learner_client()
+    ran_the_exercise(reader, "fail")
+    (query,) = queries_for(reader)  # the session comes from the cache
+    assert "practice_progress" in query and "practice_exerciseresult" in query
+    page = reader.get(LESSON).content.decode()
+    assert '<span class="progress-badge">read</span>' in page
+    assert 'class="exercise-state is-tried"' in page
+
+
+@pytest.mark.database
+def test_a_signed_in_learner_costs_the_user_and_one_query():
+    """Signing in adds the user's row: it checks the session against the password's hash."""
+    User.objects.create_user("ada", password="correct horse battery")
+    reader = learner_client(read=False)
+    assert reader.login(username="ada", password="correct horse battery")
+    reader.post(
+        "/practice/api/read",
+        json.dumps({"lesson": "async-views"}),
+        content_type="application/json",
+        HTTP_X_CSRFTOKEN=reader.cookies["csrftoken"].value,
+    )
+    user_query, records_query = queries_for(reader)
+    assert "auth_user" in user_query and "practice_progress" in records_query
+    assert '<span class="progress-badge">read</span>' in reader.get(LESSON).content.decode()
+
+
+def test_a_logout_ends_the_cached_session():
+    User.objects.create_user("ada", password="correct horse battery")
+    reader = learner_client(read=False)
+    assert reader.login(username="ada", password="correct horse battery")
+    stolen = reader.cookies["sessionid"].value
+    assert reader.get("/practice/").context["user"].is_authenticated
+    logout = reader.post("/accounts/logout/", HTTP_X_CSRFTOKEN=reader.cookies["csrftoken"].value)
+    assert logout.status_code == 302
+    replay = Client(HTTP_HOST="127.0.0.1")
+    replay.cookies["sessionid"] = stolen
+    assert not replay.get("/practice/").context["user"].is_authenticated
