@@ -10,6 +10,7 @@ The CSRF token is not on the page (it would make every copy differ and leak one 
 to the next): scripts read it from the csrftoken cookie, which the page sets.
 """
 
+import hashlib
 import re
 import secrets
 import threading
@@ -22,6 +23,7 @@ from django.middleware.csrf import get_token
 from django.template import engines
 from django.template.loader import render_to_string
 from django.utils.autoreload import file_changed
+from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.safestring import SafeString
 
 from .catalog import Catalog
@@ -43,6 +45,7 @@ _HOLE = re.compile(rf"<!--hole-{_TOKEN}:(\w+)-->")
 class CachedPage:
     # Text and hole names alternate: text, name, text, ..., text.
     parts: tuple[str, ...]
+    digest: str  # of the text, for the ETag
 
 
 class _Holes:
@@ -110,7 +113,9 @@ def _render(request: HttpRequest, catalog: Catalog, lesson: Lesson) -> CachedPag
     # The request is there for the shell's `request.resolver_match` (the same on every lesson
     # page); nothing the template prints depends on who asked.
     html = render_to_string("lessons/lesson.html", context, request)
-    return CachedPage(parts=tuple(_HOLE.split(html)))
+    parts = tuple(_HOLE.split(html))
+    digest = hashlib.blake2b("".join(parts[::2]).encode(), digest_size=16).hexdigest()
+    return CachedPage(parts=parts, digest=digest)
 
 
 def per_request_values(request: HttpRequest) -> dict:
@@ -123,16 +128,24 @@ def per_request_values(request: HttpRequest) -> dict:
 
 
 def lesson_response(request: HttpRequest, catalog: Catalog, lesson: Lesson) -> HttpResponse:
-    """The lesson page for this request: the cached page with its holes filled."""
+    """The lesson page for this request: the cached page with its holes filled, or 304."""
     page = cached_page(request, catalog, lesson)
     values = per_request_values(request)
     filled = [
         part if index % 2 == 0 else str(lookup(values.get(part), lesson.slug))
         for index, part in enumerate(page.parts)
     ]
+    # The body is the cached text and what filled its holes: hashing those is hashing the body.
+    etag_source = "\x00".join([page.digest, *filled[1::2]]).encode()
+    etag = f'"{hashlib.blake2b(etag_source, digest_size=16).hexdigest()}"'
     response = HttpResponse("".join(filled))
+    response["ETag"] = etag
+    # The page shows the learner's own progress: browsers may keep it, shared caches may not,
+    # and a kept copy is checked (If-None-Match) before it is shown again.
+    patch_cache_control(response, private=True, no_cache=True)
     get_token(request)  # sets the csrftoken cookie the page's scripts post with
-    return response
+    # 304 when the browser's copy is this page (a weak match: compression makes the ETag weak).
+    return get_conditional_response(request, etag=etag, response=response)
 
 
 @receiver(file_changed)

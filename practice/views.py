@@ -12,7 +12,7 @@ from django.contrib.auth.forms import UserCreationForm
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from lessons.catalog import get_catalog
 from lessons.tracks import TRACKS
@@ -86,7 +86,7 @@ def next_in_queue(learner, after: str) -> str | None:
     return reverse("practice:question", args=[slugs[0]]) + "?queue=1" if slugs else None
 
 
-@require_GET
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     learner = current_learner(request)
     due, new, upcoming = queue(learner)
@@ -104,7 +104,7 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 def question(request: HttpRequest, slug: str) -> HttpResponse:
     lesson = get_catalog().lessons.get(slug)
     if lesson is None:
@@ -154,7 +154,7 @@ def evidence(learner, slug: str) -> list[str]:
     return sentences
 
 
-@require_GET
+@require_safe
 def mock(request: HttpRequest) -> HttpResponse:
     catalog = get_catalog()
     track = request.GET.get("track", "all")
@@ -219,7 +219,7 @@ def api_demo_run(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"recorded": True}, status=201)
 
 
-@require_GET
+@require_safe
 def export(request: HttpRequest) -> JsonResponse:
     response = JsonResponse(
         progress.export(current_learner(request)), json_dumps_params={"indent": 2}
@@ -261,7 +261,7 @@ def import_progress(request: HttpRequest) -> HttpResponse:
     return redirect("practice:home")
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def signup(request: HttpRequest) -> HttpResponse:
     form = UserCreationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -42,17 +42,21 @@ def rendered():
     template_rendered.disconnect(record)
 
 
+def mark_read(client: Client) -> None:
+    reply = client.post(
+        "/practice/api/read",
+        json.dumps({"lesson": "async-views"}),
+        content_type="application/json",
+        HTTP_X_CSRFTOKEN=client.cookies["csrftoken"].value,
+    )
+    assert reply.status_code == 200
+
+
 def learner_client(read: bool = True) -> Client:
     client = Client(enforce_csrf_checks=True, HTTP_HOST="127.0.0.1")
     client.get("/practice/")  # sets the csrftoken cookie
     if read:
-        reply = client.post(
-            "/practice/api/read",
-            json.dumps({"lesson": "async-views"}),
-            content_type="application/json",
-            HTTP_X_CSRFTOKEN=client.cookies["csrftoken"].value,
-        )
-        assert reply.status_code == 200
+        mark_read(client)
     return client
 
 
@@ -154,12 +158,7 @@ def test_a_signed_in_learner_costs_the_user_and_one_query():
     User.objects.create_user("ada", password="correct horse battery")
     reader = learner_client(read=False)
     assert reader.login(username="ada", password="correct horse battery")
-    reader.post(
-        "/practice/api/read",
-        json.dumps({"lesson": "async-views"}),
-        content_type="application/json",
-        HTTP_X_CSRFTOKEN=reader.cookies["csrftoken"].value,
-    )
+    mark_read(reader)
     user_query, records_query = queries_for(reader)
     assert "auth_user" in user_query and "practice_progress" in records_query
     assert '<span class="progress-badge">read</span>' in reader.get(LESSON).content.decode()
@@ -176,3 +175,32 @@ def test_a_logout_ends_the_cached_session():
     replay = Client(HTTP_HOST="127.0.0.1")
     replay.cookies["sessionid"] = stolen
     assert not replay.get("/practice/").context["user"].is_authenticated
+
+
+def test_a_conditional_get_of_an_unchanged_page_gets_304():
+    client = Client(HTTP_HOST="127.0.0.1")
+    first = client.get(LESSON)
+    assert first["ETag"].startswith('"') and "private" in first["Cache-Control"]
+    again = client.get(LESSON, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 304 and again.content == b""
+    assert again["ETag"] == first["ETag"]
+    other = client.get("/lessons/async-orm/", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert other.status_code == 200
+
+
+def test_the_etag_changes_with_the_learners_own_progress():
+    reader = learner_client(read=False)
+    before = reader.get(LESSON)
+    assert reader.get(LESSON, HTTP_IF_NONE_MATCH=before["ETag"]).status_code == 304
+    mark_read(reader)
+    after = reader.get(LESSON, HTTP_IF_NONE_MATCH=before["ETag"])
+    assert after.status_code == 200  # the badge now says "read": the old copy is stale
+    assert '<span class="progress-badge">read</span>' in after.content.decode()
+    assert after["ETag"] != before["ETag"]
+
+
+def test_a_compressed_page_is_revalidated_by_its_weak_etag():
+    client = Client(HTTP_HOST="127.0.0.1", HTTP_ACCEPT_ENCODING="gzip")
+    packed = client.get(LESSON)
+    assert packed["Content-Encoding"] == "gzip" and packed["ETag"].startswith('W/"')
+    assert client.get(LESSON, HTTP_IF_NONE_MATCH=packed["ETag"]).status_code == 304
