@@ -126,7 +126,7 @@ def test_a_streaming_demo_still_streams_when_gzip_is_asked(asgi_server):
     assert first_at < 3 * 0.3  # the first event came before the last three were made
 
 
-def test_the_real_server_answers_head_and_compresses(asgi_server):
+def test_the_real_server_answers_head_and_compresses_pages_and_static_files(asgi_server):
     request = urllib.request.Request(asgi_server.url + "/lessons/async-views/", method="HEAD")
     with urllib.request.urlopen(request, timeout=30) as response:
         assert response.status == 200 and response.read() == b""
@@ -135,4 +135,16 @@ def test_the_real_server_answers_head_and_compresses(asgi_server):
     )
     with urllib.request.urlopen(request, timeout=30) as response:
         assert response.headers["Content-Encoding"] == "gzip"
-        assert gzip.decompress(response.read()).startswith(b"<!doctype html>")
+        page = gzip.decompress(response.read()).decode()
+    assert page.startswith("<!doctype html>")
+    # The stylesheet and a module the page links, as the production server sends them.
+    links = re.findall(r'href="(/static/[^"]+\.(?:css|js))"', page)
+    css, js = [h for h in links if h.endswith(".css")], [h for h in links if h.endswith(".js")]
+    assert css and js
+    for href in (css[0], js[0]):
+        request = urllib.request.Request(
+            asgi_server.url + href, headers={"Accept-Encoding": "gzip"}
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            assert response.headers["Content-Encoding"] == "gzip", href
+            assert gzip.decompress(response.read()), href
