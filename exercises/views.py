@@ -9,7 +9,7 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST, require_safe
+from django.views.decorators.http import require_POST, require_safe
 
 from lessons.catalog import get_catalog as get_lessons
 from lessons.tracks import TRACKS
@@ -102,7 +102,7 @@ def page(request: HttpRequest, slug: str) -> HttpResponse:
 # --- The JSON API
 
 
-@require_GET
+@require_safe
 def index(request: HttpRequest) -> JsonResponse:
     exercises = [
         {
@@ -117,7 +117,7 @@ def index(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"exercises": exercises, "unavailable": running.unavailable()})
 
 
-@require_GET
+@require_safe
 def detail(request: HttpRequest, slug: str) -> JsonResponse:
     try:
         exercise = _exercise(slug)
@@ -144,7 +144,7 @@ def detail(request: HttpRequest, slug: str) -> JsonResponse:
     )
 
 
-@require_GET
+@require_safe
 @never_cache
 def solution(request: HttpRequest, slug: str) -> JsonResponse:
     """The reference solution, for a learner who has run this exercise at least once."""
@@ -157,7 +157,7 @@ def solution(request: HttpRequest, slug: str) -> JsonResponse:
     return JsonResponse({"slug": exercise.slug, "solution": exercise.solution})
 
 
-@require_GET
+@require_safe
 def status(request: HttpRequest) -> JsonResponse:
     key = request.GET.get("ticket", "")[:64]
     response = JsonResponse({"unavailable": running.unavailable(), **running.queue_status(key)})

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from django.contrib.auth.signals import user_logged_in
 from django.db import transaction
+from django.db.models import Q
 from django.dispatch import receiver
 from django.http import HttpRequest
 from django.utils import timezone
@@ -21,6 +22,17 @@ def current_learner(request: HttpRequest) -> Learner | None:
     if not learner_id:
         return None
     return Learner.objects.filter(pk=learner_id, user__isnull=True).first()
+
+
+def learner_rows(request: HttpRequest) -> Q | None:
+    """A filter on a `learner` foreign key for the rows of this request's learner, without
+    reading the learner itself (as current_learner() would find them); None without one."""
+    if request.user.is_authenticated:
+        return Q(learner__user=request.user)
+    learner_id = request.session.get(SESSION_KEY)
+    if not learner_id:
+        return None
+    return Q(learner_id=learner_id, learner__user__isnull=True)
 
 
 def ensure_learner(request: HttpRequest) -> Learner:

@@ -5,10 +5,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import DateTimeField, F, JSONField, Q, Value
+from django.http import HttpRequest
 
 from . import clock, forms, scheduling
-from .learners import merge
+from .learners import learner_rows, merge
 from .models import DemoRun, ExerciseResult, Learner, Prediction, Progress, Review
 
 
@@ -205,16 +206,109 @@ def lesson_states(learner: Learner | None) -> dict[str, dict]:
         return {}
     now = clock.now()
     return {
-        p.lesson: {
-            "read": p.read_at is not None,
-            "practised": p.reviews > 0,
-            "due": p.due is not None and p.due <= now,
-            "mastered": scheduling.is_mastered(p.card),
-            "due_at": p.due,
-            "reviews": p.reviews,
-        }
+        p.lesson: _lesson_state(
+            read_at=p.read_at, reviews=p.reviews, due=p.due, card=p.card, now=now
+        )
         for p in Progress.objects.filter(learner=learner)
     }
+
+
+def _lesson_state(
+    *, read_at: datetime | None, reviews: int, due: datetime | None, card: dict, now: datetime
+) -> dict:
+    return {
+        "read": read_at is not None,
+        "practised": reviews > 0,
+        "due": due is not None and due <= now,
+        "mastered": scheduling.is_mastered(card),
+        "due_at": due,
+        "reviews": reviews,
+    }
+
+
+def _exercise_result(
+    *, lesson: str, attempts: int, passes: int, last_status: str, passed_at: datetime | None
+) -> dict:
+    return {
+        "lesson": lesson,
+        "attempts": attempts,
+        "passes": passes,
+        "passed": passes > 0,
+        "last_status": last_status,
+        "passed_at": passed_at,
+    }
+
+
+@dataclass(frozen=True)
+class PageRecords:
+    """What pages show of a learner: lesson_states() and exercise_results(), read together."""
+
+    lessons: dict[str, dict]
+    exercises: dict[str, dict]
+
+
+# Both tables as one row shape, so that one query (a UNION ALL) reads them together.
+_ROW = (
+    "r_kind",
+    "r_name",
+    "r_lesson",
+    "r_at",
+    "r_due",
+    "r_count",
+    "r_passes",
+    "r_status",
+    "r_card",
+)
+
+
+def page_records(request: HttpRequest) -> PageRecords:
+    """The request's learner's lesson states and exercise results in one query, read once per
+    request (a page's badges, blocks and summary share it); no query without a learner."""
+    cached = getattr(request, "_page_records", None)
+    if cached is not None:
+        return cached
+    owner = learner_rows(request)
+    records = PageRecords({}, {}) if owner is None else _read_records(owner)
+    request._page_records = records
+    return records
+
+
+def _read_records(owner: Q) -> PageRecords:
+    lessons = Progress.objects.filter(owner).annotate(
+        r_kind=Value("lesson"),
+        r_name=F("lesson"),
+        r_lesson=F("lesson"),
+        r_at=F("read_at"),
+        r_due=F("due"),
+        r_count=F("reviews"),
+        r_passes=Value(0),
+        r_status=Value(""),
+        r_card=F("card"),
+    )
+    exercises = ExerciseResult.objects.filter(owner).annotate(
+        r_kind=Value("exercise"),
+        r_name=F("exercise"),
+        r_lesson=F("lesson"),
+        r_at=F("passed_at"),
+        r_due=Value(None, output_field=DateTimeField()),
+        r_count=F("attempts"),
+        r_passes=F("passes"),
+        r_status=F("last_status"),
+        r_card=Value(None, output_field=JSONField()),
+    )
+    now = clock.now()
+    records = PageRecords({}, {})
+    rows = lessons.values_list(*_ROW).union(exercises.values_list(*_ROW), all=True)
+    for kind, name, lesson, at, due, count, passes, status, card in rows:
+        if kind == "lesson":
+            records.lessons[name] = _lesson_state(
+                read_at=at, reviews=count, due=due, card=card or {}, now=now
+            )
+        else:
+            records.exercises[name] = _exercise_result(
+                lesson=lesson, attempts=count, passes=passes, last_status=status, passed_at=at
+            )
+    return records
 
 
 def streak(learner: Learner | None) -> int:
@@ -294,14 +388,13 @@ def exercise_results(learner: Learner | None) -> dict[str, dict]:
     if learner is None:
         return {}
     return {
-        r.exercise: {
-            "lesson": r.lesson,
-            "attempts": r.attempts,
-            "passes": r.passes,
-            "passed": r.passes > 0,
-            "last_status": r.last_status,
-            "passed_at": r.passed_at,
-        }
+        r.exercise: _exercise_result(
+            lesson=r.lesson,
+            attempts=r.attempts,
+            passes=r.passes,
+            last_status=r.last_status,
+            passed_at=r.passed_at,
+        )
         for r in ExerciseResult.objects.filter(learner=learner)
     }
 

@@ -10,7 +10,7 @@ from django.contrib.auth.forms import UserCreationForm
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from lessons.catalog import get_catalog
 from ops.ratelimit import CounterUnavailable, client_address, hit
@@ -57,7 +57,7 @@ def _form(request: HttpRequest, form_class: type[forms.LessonForm]):
     return None, _bad(form.problem())
 
 
-@require_GET
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     learner = current_learner(request)
     queue = review_queue.build(learner)
@@ -74,7 +74,7 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 def question(request: HttpRequest, slug: str) -> HttpResponse:
     lesson = get_catalog().lessons.get(slug)
     if lesson is None:
@@ -124,7 +124,7 @@ def evidence(learner, slug: str) -> list[str]:
     return sentences
 
 
-@require_GET
+@require_safe
 def mock_start(request: HttpRequest) -> HttpResponse:
     """A new interview: its own id, so its questions stay the same on reload."""
     try:
@@ -135,7 +135,7 @@ def mock_start(request: HttpRequest) -> HttpResponse:
     return redirect(f"{url}?{settings_.query()}")
 
 
-@require_GET
+@require_safe
 def mock_interview(request: HttpRequest, mock_id: str) -> HttpResponse:
     try:
         chosen = mock.read_settings(request.GET)
@@ -216,7 +216,7 @@ def api_prediction(request: HttpRequest) -> JsonResponse:
     )
 
 
-@require_GET
+@require_safe
 def export(request: HttpRequest) -> JsonResponse:
     response = JsonResponse(
         progress.export(current_learner(request)), json_dumps_params={"indent": 2}
@@ -262,7 +262,7 @@ def import_progress(request: HttpRequest) -> HttpResponse:
     return redirect("practice:home")
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def signup(request: HttpRequest) -> HttpResponse:
     form = UserCreationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
