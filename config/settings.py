@@ -178,6 +178,8 @@ CACHES = {
         "LOCATION": "interview-lab",
     }
 }
+
+
 def cache_of_its_own(name: str, max_entries: int) -> dict:
     """In Redis, the default cache under a prefix of its own (shared by every worker);
     without it, a local-memory cache of its own, with room for `max_entries`."""
