@@ -42,7 +42,7 @@ async def load_api(request: HttpRequest, demo: str, variant: str) -> JsonRespons
     return await run_load(request, found)
 
 
-@require_GET
+@require_safe
 @answers_refusals
 def load_limit_api(request: HttpRequest, demo: str, variant: str) -> JsonResponse:
     found = get_variant(demo, variant)

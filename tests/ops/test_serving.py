@@ -27,7 +27,7 @@ def every_page() -> list[str]:
         "/playground/",
         *(f"/playground/{demo}/" for demo in DEMOS),
         "/practice/",
-        "/practice/mock/",
+        f"/practice/mock/{'0' * 32}/",  # /practice/mock/ redirects to a new one of these
         "/practice/export.json",
         *(f"/practice/{slug}/" for slug in lessons.lessons),
         "/exercises/",
@@ -37,6 +37,7 @@ def every_page() -> list[str]:
         *(f"/exercises/api/{slug}" for slug in get_exercises().exercises),
         "/playground/api/demos",
         *(f"/playground/api/{demo}/source" for demo in DEMOS),
+        "/playground/api/blocking/time-sleep/load/limit",
         "/accounts/login/",
         "/accounts/signup/",
         "/healthz",
@@ -67,6 +68,7 @@ NOT_PAGES = re.compile(
             r"playground/api/<str:demo>/<str:variant>(/load)?$",
             r"playground/api/[\w-]+/[\w-]+$",  # the variants, one route each
             r"accounts/(logout|password|reset)",
+            r"practice/mock/$",  # a redirect to a new interview: its own test below
         ]
     )
 )
@@ -79,6 +81,14 @@ def test_the_page_list_covers_every_page_route():
             continue
         shape = re.sub(r"<[^>]+>", "[^/?]+", route)
         assert any(re.fullmatch(f"/{shape}(\\?.*)?", url) for url in samples), route
+
+
+@pytest.mark.django_db
+def test_head_on_the_mock_start_redirects_like_get():
+    client = Client(HTTP_HOST="127.0.0.1")
+    got, head = client.get("/practice/mock/"), client.head("/practice/mock/")
+    assert (got.status_code, head.status_code) == (302, 302)
+    assert head["Location"].startswith("/practice/mock/") and head.content == b""
 
 
 @pytest.mark.django_db
