@@ -438,3 +438,24 @@ def test_the_header_links_are_apart(page: Page, site):
     practice = nav.get_by_role("link", name="Practice").bounding_box()
     playground = nav.get_by_role("link", name="Playground").bounding_box()
     assert playground["x"] - (practice["x"] + practice["width"]) >= 12  # px: a gap, not a space
+
+
+def test_a_bad_import_file_is_explained_and_progress_kept(page: Page, site, tmp_path: Path):
+    holder, _ = site
+    url = holder["server"].url
+    page.goto(url + "/practice/deployment/")
+    page.get_by_role("button", name=re.compile("Reveal")).click()
+    page.locator("[data-rating='3']").click()
+    expect(page.locator("[data-rated]")).to_contain_text("Saved.")
+    broken = tmp_path / "progress.json"
+    cut_short = '{"format": "interview-lab-progress", "version": 1, "progress": ['
+    broken.write_text(cut_short)
+    page.goto(url + "/practice/")
+    page.locator("input[type=file]").set_input_files(str(broken))
+    page.get_by_role("button", name="Import", exact=True).click()
+    flash = page.locator(".flash-error")
+    expect(flash).to_have_text(
+        "Could not import: the file is not JSON: it stops making sense at line 1, column "
+        f"{len(cut_short) + 1} (was it cut short or edited?). Your progress is unchanged."
+    )
+    expect(page.locator("[data-queue='upcoming']")).to_contain_text("deploy")
