@@ -207,18 +207,11 @@ def api_prediction(request: HttpRequest) -> JsonResponse:
     learner = ensure_learner(request)
     predicted = progress.record_prediction(learner, **form.cleaned_data)
     counts = progress.prediction_counts(learner)
-    tally = f"predicted right {counts['predicted_right']} of {counts['predicted']}"
-    if not predicted.created:
-        message = f"Your first answer to this quiz stays your prediction: {tally}."
-    elif predicted.prediction.right:
-        message = f"Kept in your practice record: {tally}."
-    else:
-        message = f"Kept in your practice record ({tally}): this question is now due for review."
     return JsonResponse(
         {
             "recorded": predicted.created,
             "right": predicted.prediction.right,
-            "message": message,
+            "message": predicted.sentence(**counts),
             **counts,
         },
         status=201 if predicted.created else 200,
