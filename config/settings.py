@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
     "servestatic",
+    "django_tasks",  # the backport of Django 6.0's django.tasks
+    "django_tasks_db",  # its database backend: a queue table and `manage.py db_worker`
     "lessons",
     "playground",
     "practice",
@@ -281,6 +283,10 @@ MAX_BODY_BYTES = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_BODY_BYTES
 FILE_UPLOAD_MAX_MEMORY_SIZE = MAX_BODY_BYTES
 BODY_TIMEOUT = number("DJANGO_BODY_TIMEOUT", 20)
+
+# --- Django's tasks framework (django-tasks on 5.2): the background-work demo enqueues here and
+# runs `manage.py db_worker`. Tasks are rows in the default database.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # --- Celery, for CPU-bound demo work, when a broker is configured.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
