@@ -10,6 +10,7 @@ import contextlib
 import os
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.cache import caches
 from django.http import HttpRequest
 
@@ -34,14 +35,16 @@ class Admission:
             self.holds_load_lock = False
 
 
-def admit(
-    request: HttpRequest, variant: Variant, params: Params, *, users: int | None = None
-) -> Admission:
-    """Admit one run of `variant` (a load run of `users` requests if given) or raise
-    DemoRefused saying why not. Sync: it talks to the cache."""
-    if limits.is_internal(request):
-        return Admission()
-    costs = [
+@dataclass(frozen=True)
+class LoadLimit:
+    """The most users a load run of one variant may fire at given parameters, and why."""
+
+    most_users: int
+    reason: str  # a sentence for the learner
+
+
+def _costs(variant: Variant, params: Params) -> list[tuple[limits.Budget, float, str]]:
+    return [
         (budget, cost(params), what)
         for budget, cost, what in (
             (limits.blocking_budget, variant.blocks_loop, "block the server's event loop for"),
@@ -49,6 +52,31 @@ def admit(
         )
         if cost is not None
     ]
+
+
+def load_limit(variant: Variant, params: Params) -> LoadLimit:
+    """How many users a load run of `variant` at `params` may fire: what its form offers."""
+    most = settings.PLAYGROUND_LOAD_MAX_CONCURRENCY
+    limit = LoadLimit(most, f"this server fires at most {most} users in one load run.")
+    for budget, one, what in _costs(variant, params):
+        most = max(1, int(budget.budget_ms // one))
+        if most < limit.most_users:
+            limit = LoadLimit(
+                most,
+                f"each request would {what} {one / 1000:g} s and a load run may spend "
+                f"{budget.budget_ms / 1000:g} s, so at these settings the most is {most} users.",
+            )
+    return limit
+
+
+def admit(
+    request: HttpRequest, variant: Variant, params: Params, *, users: int | None = None
+) -> Admission:
+    """Admit one run of `variant` (a load run of `users` requests if given) or raise
+    DemoRefused saying why not. Sync: it talks to the cache."""
+    if limits.is_internal(request):
+        return Admission()
+    costs = _costs(variant, params)
     if users is not None:
         for budget, one, what in costs:
             if one * users > budget.budget_ms:

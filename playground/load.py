@@ -47,6 +47,15 @@ async def run_load(request: HttpRequest, variant: Variant) -> JsonResponse:
         await sync_to_async(admitted.release)()
 
 
+def load_limit(request: HttpRequest, variant: Variant) -> JsonResponse:
+    """The most users a load run of `variant` may fire with the query's parameters, and why."""
+    if variant.streams:
+        raise DemoRefused(400, "load runs are not offered for streaming demos")
+    params = parse_query(request.GET, variant.demo)
+    limit = admission.load_limit(variant, params)
+    return JsonResponse({"most_users": limit.most_users, "reason": limit.reason})
+
+
 async def _fire(request: HttpRequest, variant: Variant, params: Params, concurrency: int) -> dict:
     path = reverse(f"playground:{url_name(variant)}")
     url = f"{site_address(request)}{path}?{urlencode(params)}"
@@ -65,6 +74,7 @@ async def _fire(request: HttpRequest, variant: Variant, params: Params, concurre
         "demo": variant.demo.id,
         "variant": variant.name,
         "params": params,
+        "expected": variant.expected(params),
         "concurrency": concurrency,
         "wall_ms": round(wall_ms, 1),
         "p50_ms": round(_percentile(latencies, 50), 1),

@@ -11,6 +11,7 @@ import pkgutil
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from inspect import iscoroutinefunction
+from typing import Literal, TypedDict
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -78,10 +79,28 @@ class Variant:
     blocks_loop: Callable[[Params], float] | None = None  # ms of deliberate loop blocking
     streams: bool = False
     burns_cpu: Callable[[Params], float] | None = None  # ms of CPU burnt off the event loop
+    # How long one request of this variant takes alone, where that differs from the demo's
+    # one_request_ms (a sync fan-out waits for its calls one after another).
+    alone_ms: Callable[[Params], float] | None = None
+    # The database vendors ("sqlite", "postgresql") whose panels show it; None: every one.
+    databases: frozenset[str] | None = None
 
     @property
     def is_async(self) -> bool:
         return iscoroutinefunction(self.func)
+
+    def expected(self, params: Params) -> "Expected | None":
+        """What one request should take alone at `params`: the yardstick of verdicts."""
+        one = self.demo.one_request_ms
+        if one is None:
+            return None
+        alone = self.alone_ms or one
+        return {"one_ms": round(one(params), 1), "alone_ms": round(alone(params), 1)}
+
+
+class Expected(TypedDict):
+    one_ms: float  # one request alone, done the right way
+    alone_ms: float  # one request of this variant alone
 
 
 @dataclass(eq=False)
@@ -103,6 +122,17 @@ class Demo:
     order: int = 100  # where the playground lists it
     # Do the variants do the same work, so that "x times faster" means something?
     compare: bool = True
+    # The two variants the lesson compares, the right way first: the headline under the
+    # waterfall and over the load cards is about them, whichever other variant was faster.
+    versus: tuple[str, str] | None = None
+    # How long one request takes alone, done the right way, at given parameters: verdicts
+    # and colours are relative to it rather than to a fixed number of milliseconds.
+    one_request_ms: Callable[[Params], float] | None = None
+    # The figure that carries the demo's point, for the practice recap: each variant's
+    # "total" time, or how long the "probe" (another user's request) waited meanwhile.
+    key_figure: Literal["total", "probe"] = "total"
+    # What the panel says once about a database vendor this demo cannot show everything on.
+    database_notes: dict[str, str] = field(default_factory=dict)
     variants: dict[str, Variant] = field(default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
@@ -118,13 +148,17 @@ class Demo:
         blocks_loop: Callable[[Params], float] | None = None,
         streams: bool = False,
         burns_cpu: Callable[[Params], float] | None = None,
+        alone_ms: Callable[[Params], float] | None = None,
+        databases: frozenset[str] | None = None,
     ) -> Callable[[Callable], Callable]:
         """Register the decorated function as this demo's variant `name`."""
 
         def register(func: Callable) -> Callable:
             if name in self.variants:
                 raise ImproperlyConfigured(f"demo {self.id!r} has two variants named {name!r}")
-            self.variants[name] = Variant(self, name, title, func, blocks_loop, streams, burns_cpu)
+            self.variants[name] = Variant(
+                self, name, title, func, blocks_loop, streams, burns_cpu, alone_ms, databases
+            )
             return func
 
         return register
@@ -152,6 +186,8 @@ class Demo:
             "variants": list(self.variants),
             "variant_titles": {name: v.title for name, v in self.variants.items()},
             "compare": self.compare,
+            "versus": list(self.versus) if self.versus else None,
+            "key_figure": self.key_figure,
             "params": {name: param.as_json() for name, param in self.params.items()},
         }
 

@@ -26,7 +26,7 @@ from ops.disclosure import failure_text
 from . import admission
 from .gate import guarded
 from .limits import DemoRefused, answers_refusals
-from .registry import Demo, ParamError, Params, Variant
+from .registry import Demo, Expected, ParamError, Params, Variant
 from .tracing import Trace, TraceJSON, current_trace, loop_lag
 
 logger = logging.getLogger(__name__)
@@ -37,6 +37,7 @@ class DemoRunJSON(TraceJSON):
     variant: str
     title: str
     params: Params
+    expected: Expected | None
     result: dict
 
 
@@ -145,6 +146,7 @@ def trace_response(
         "variant": variant.name,
         "title": variant.title,
         "params": params,
+        "expected": variant.expected(params),
         **trace.as_json(),
         "result": result or {},
     }

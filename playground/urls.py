@@ -14,6 +14,7 @@ urlpatterns = [
     path("api/streaming/record", views.stream_record_api, name="stream_record"),
     path("api/<str:demo>/source", views.source_api, name="source"),
     path("api/<str:demo>/<str:variant>/load", views.load_api, name="load"),
+    path("api/<str:demo>/<str:variant>/load/limit", views.load_limit_api, name="load_limit"),
     # One URL per variant, each a real view: `async def` variants are async views.
     *(
         path(f"api/{demo.id}/{variant.name}", view_for(variant), name=url_name(variant))

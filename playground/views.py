@@ -6,22 +6,22 @@ from django.views.decorators.http import require_GET, require_safe
 from .demos.streaming import RUN_ID, record_key
 from .gate import guarded
 from .limits import DemoRefused, answers_refusals
-from .load import run_load
+from .load import load_limit, run_load
 from .registry import DEMOS, get_variant
 from .source import variant_source
 
 
-@require_GET
+@require_safe
 def demos_api(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"demos": [demo.as_json() for demo in DEMOS.values()]})
 
 
-@require_GET
+@require_safe
 def unknown_variant(request: HttpRequest, demo: str, variant: str) -> JsonResponse:
     return JsonResponse({"error": _unknown(demo, variant)}, status=404)
 
 
-@require_GET
+@require_safe
 def source_api(request: HttpRequest, demo: str) -> JsonResponse:
     if demo not in DEMOS:
         return JsonResponse({"error": f"unknown demo {demo!r}"}, status=404)
@@ -40,6 +40,15 @@ async def load_api(request: HttpRequest, demo: str, variant: str) -> JsonRespons
     if found is None:
         raise DemoRefused(404, _unknown(demo, variant))
     return await run_load(request, found)
+
+
+@require_safe
+@answers_refusals
+def load_limit_api(request: HttpRequest, demo: str, variant: str) -> JsonResponse:
+    found = get_variant(demo, variant)
+    if found is None:
+        raise DemoRefused(404, _unknown(demo, variant))
+    return load_limit(request, found)
 
 
 @require_GET

@@ -12,6 +12,9 @@ blocking = Demo(
     description="Sleep inside a view, the wrong way and the right ways, while a probe "
     "request measures whether other users stall.",
     params={"sleep_ms": Param(500, 10, 2000, "how long the view sleeps")},
+    versus=("asyncio-sleep", "time-sleep"),
+    one_request_ms=lambda params: params["sleep_ms"],
+    key_figure="probe",  # every variant sleeps as long: the point is who else waits
 )
 
 

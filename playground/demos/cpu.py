@@ -20,6 +20,9 @@ cpu_bound = Demo(
     "and C code that releases the GIL), and in a process pool, while a probe measures the "
     "event loop.",
     params={"work_ms": Param(250, 20, 1000, "roughly how much CPU time the work takes")},
+    versus=("process", "inline"),
+    one_request_ms=lambda params: params["work_ms"],
+    key_figure="probe",  # the work costs the same everywhere: the point is who else waits
 )
 
 _pool: ProcessPoolExecutor | None = None

@@ -8,12 +8,24 @@ from asgiref.sync import async_to_sync
 from ..clients import UpstreamError, Upstreams, fetch_json, fetch_json_blocking, service_for
 from ..registry import UPSTREAM_PARAMS, Demo, Param
 
+
+def one_call_ms(params) -> float:
+    """One upstream call, on average: all the calls at once take about this long."""
+    return params["latency_ms"] + params["jitter_ms"] / 2
+
+
+def calls_in_a_row_ms(params) -> float:
+    return params["calls"] * one_call_ms(params)
+
+
 fanout = Demo(
     id="fanout",
     order=10,
     title="Fan-out to upstream APIs",
     description="Call several slow upstream APIs: one after another, or all at once.",
     params={"calls": Param(3, 1, 50, "how many upstream calls"), **UPSTREAM_PARAMS},
+    versus=("async", "sync"),
+    one_request_ms=one_call_ms,
 )
 
 
@@ -23,6 +35,8 @@ async_to_sync_demo = Demo(
     title="async_to_sync from a sync view",
     description="A sync view runs the async fan-out through async_to_sync.",
     params={"calls": Param(3, 1, 50, "how many upstream calls"), **UPSTREAM_PARAMS},
+    versus=("async-to-sync", "sync"),
+    one_request_ms=one_call_ms,
 )
 
 logger = logging.getLogger(__name__)
@@ -68,7 +82,7 @@ async def fanout_async(request, params, trace):
     return outcome(results)
 
 
-@fanout.variant("sync", title="sync view, one call after another")
+@fanout.variant("sync", title="sync view, one call after another", alone_ms=calls_in_a_row_ms)
 def fanout_sync(request, params, trace):
     # A blocking client: each call waits for the previous one to finish.
     results = []
@@ -117,4 +131,6 @@ def gather_from_sync_view(request, params, trace):
     return outcome(results)
 
 
-async_to_sync_demo.variant("sync", title="sync view, one call after another")(fanout_sync)
+async_to_sync_demo.variant(
+    "sync", title="sync view, one call after another", alone_ms=calls_in_a_row_ms
+)(fanout_sync)

@@ -6,6 +6,8 @@ hold a transaction open across awaits.
 """
 
 import asyncio
+import contextlib
+import threading
 import time
 
 from asgiref.sync import sync_to_async
@@ -27,23 +29,59 @@ locking = Demo(
         "hold_ms": Param(200, 0, 1000, "how long each transaction holds the row"),
     },
     compare=False,
+    database_notes={
+        "sqlite": "This server's demos run on SQLite, which has no SELECT ... FOR UPDATE: "
+        "Django leaves it out of the SQL (look at the queries), with nowait and skip_locked. "
+        "What makes the second withdrawal wait here is SQLite's one write lock for the whole "
+        'database, taken when a transaction begins (this site uses transaction_mode="IMMEDIATE"), '
+        "so nowait waits like a plain select_for_update() and skip_locked, which would too, is "
+        "not shown. On PostgreSQL the row lock is real and all four variants differ.",
+        "postgresql": "This server's demos run on PostgreSQL: the row locks are real, so nowait "
+        "fails at once and skip_locked skips the row while the other withdrawal holds it.",
+    },
 )
 
 START_BALANCE = 100
-SQLITE_NOTE = (
-    "SQLite has no SELECT ... FOR UPDATE, so Django leaves it out of the SQL (look at the "
-    "queries): the lock you asked for does not exist there. What made the second transaction "
-    "wait is SQLite's one write lock for the whole database, taken when the transaction began "
-    '(this site uses transaction_mode="IMMEDIATE"). Run it on PostgreSQL to see a row lock.'
-)
+BOTH_READ_SECONDS = 5  # the longest a withdrawal without a lock waits for the other's read
 
 
-def withdraw(trace, label: str, account_id: int, amount: int, hold_ms: int, mode: str) -> None:
+def verdict(*, final: int, applied: int, amount: int) -> dict:
+    """The one result that matters, in words: was a withdrawal lost, and the final balance."""
+    expected = START_BALANCE - applied * amount
+    if applied == 2 and final != expected:
+        text = (
+            f"Lost update: both withdrawals reported success, yet the balance is {final} "
+            f"where two withdrawals of {amount} leave {expected}."
+        )
+        return {"text": text, "ok": False}
+    if applied == 2:
+        return {"text": f"Both withdrawals applied: the balance is {final}.", "ok": True}
+    return {
+        "text": f"{applied} of 2 withdrawals applied, the other refused: the balance is "
+        f"{final}, and nothing was lost silently.",
+        "ok": True,
+    }
+
+
+def withdraw(
+    trace,
+    label: str,
+    account_id: int,
+    amount: int,
+    hold_ms: int,
+    mode: str,
+    both_read: threading.Barrier,
+) -> None:
     try:
         with trace.span(label, "db") as span:
             if mode == "no-lock":
                 # Wrong: read, think, write. Both withdrawals can read the same balance.
                 account = Account.objects.get(pk=account_id)
+                # The interleaving that loses an update, every time: neither writes before
+                # both have read (on a busy server B's connection can otherwise take longer
+                # than A's whole transaction, and the race is simply not run).
+                with contextlib.suppress(threading.BrokenBarrierError):
+                    both_read.wait()
                 time.sleep(hold_ms / 1000)
                 account.balance -= amount
                 account.save(update_fields=["balance"])
@@ -72,7 +110,8 @@ async def run_withdrawals(params, trace, mode: str) -> dict:
     try:
         first = sync_to_async(withdraw, thread_sensitive=False)
         second = sync_to_async(withdraw, thread_sensitive=False)
-        args = (account.pk, params["amount"], params["hold_ms"], mode)
+        both_read = threading.Barrier(2, timeout=BOTH_READ_SECONDS)
+        args = (account.pk, params["amount"], params["hold_ms"], mode, both_read)
 
         async def later():
             await asyncio.sleep(0.03)  # B starts just after A has read the row
@@ -81,7 +120,8 @@ async def run_withdrawals(params, trace, mode: str) -> dict:
         await asyncio.gather(first(trace, "withdrawal A", *args), later())
         await account.arefresh_from_db()
         applied = sum(span.detail.startswith("read ") for span in trace.spans)
-        result = {
+        return {
+            "verdict": verdict(final=account.balance, applied=applied, amount=params["amount"]),
             "start_balance": START_BALANCE,
             "final_balance": account.balance,
             "withdrawals_applied": applied,
@@ -89,9 +129,6 @@ async def run_withdrawals(params, trace, mode: str) -> dict:
             "lost_update": applied == 2 and account.balance != START_BALANCE - 2 * params["amount"],
             "database": connection.vendor,
         }
-        if connection.vendor == "sqlite" and mode != "no-lock":
-            result["warning"] = SQLITE_NOTE
-        return result
     finally:
         await account.adelete()
 
@@ -111,6 +148,11 @@ async def locked_nowait(request, params, trace):
     return await run_withdrawals(params, trace, "nowait")
 
 
-@locking.variant("skip-locked", title="select_for_update(skip_locked=True)")
+# On SQLite it waits just as nowait does: nothing more to see there.
+@locking.variant(
+    "skip-locked",
+    title="select_for_update(skip_locked=True)",
+    databases=frozenset({"postgresql"}),
+)
 async def locked_skip(request, params, trace):
     return await run_withdrawals(params, trace, "skip-locked")

@@ -23,6 +23,7 @@ middleware_demo = Demo(
         "layers": Param(4, 1, 10, "how many middleware in the stack"),
         "requests": Param(100, 1, 500, "how many requests to push through it"),
     },
+    versus=("native", "mixin"),
 )
 
 # Spans for the first request through the stack only; the rest are timed in bulk.

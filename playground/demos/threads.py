@@ -1,6 +1,7 @@
 """sync_to_async: on the request's own thread, or on the executor's pool."""
 
 import asyncio
+import math
 import os
 import threading
 import time
@@ -28,6 +29,8 @@ sync_to_async_demo = Demo(
         ),
         "sleep_ms": Param(200, 10, 1000, "how long each call blocks"),
     },
+    versus=("executor", "thread-sensitive"),
+    one_request_ms=lambda params: params["sleep_ms"],
 )
 
 
@@ -38,7 +41,11 @@ def blocking_call(trace, index: int, seconds: float) -> str:
     return threading.current_thread().name
 
 
-@sync_to_async_demo.variant("thread-sensitive", title="sync_to_async(thread_sensitive=True)")
+@sync_to_async_demo.variant(
+    "thread-sensitive",
+    title="sync_to_async(thread_sensitive=True)",
+    alone_ms=lambda params: params["calls"] * params["sleep_ms"],
+)
 async def on_request_thread(request, params, trace):
     # thread_sensitive=True (the default): every call runs on this request's
     # one sync thread, so gathered calls still run one at a time.
@@ -47,7 +54,11 @@ async def on_request_thread(request, params, trace):
     await asyncio.gather(*(call(trace, i, seconds) for i in range(params["calls"])))
 
 
-@sync_to_async_demo.variant("executor", title="sync_to_async(thread_sensitive=False)")
+@sync_to_async_demo.variant(
+    "executor",
+    title="sync_to_async(thread_sensitive=False)",
+    alone_ms=lambda params: math.ceil(params["calls"] / POOL) * params["sleep_ms"],
+)
 async def on_executor_pool(request, params, trace):
     # thread_sensitive=False: calls go to the event loop's default executor,
     # a shared pool of threads, so gathered calls overlap.

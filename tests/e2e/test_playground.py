@@ -205,15 +205,68 @@ def test_load_run_shows_percentiles_and_refusals(page: Page, server: RunningServ
     expect(card.locator("svg.load-chart rect")).to_have_count(20)
     screenshot(page, "playground-load")
 
-    # Too many users of the loop-blocking variant: the server says why, nothing is drawn.
-    blocking = page.locator(".demo-panel[data-demo=blocking] .demo-load")
-    blocking.locator("input[name=concurrency]").fill("200")
-    blocking.locator("select[name=variant]").select_option("time-sleep")
-    blocking.get_by_role("button", name="Run load").click()
-    error = blocking.locator(".demo-load-error")
-    expect(error).to_contain_text("HTTP 400")
-    expect(error).to_contain_text("would block the server's event loop")
-    expect(blocking.locator(".load-card")).to_have_count(0)
+    # More users of the loop-blocking variant than the server allows at the parameters as they
+    # are now: it runs as many as it may and says why.
+    blocking = page.locator(".demo-panel[data-demo=blocking]")
+    blocking.locator("input[name=sleep_ms]").fill("2000")
+    load = blocking.locator(".demo-load")
+    load.locator("select[name=variant]").select_option("time-sleep")
+    load.locator("input[name=concurrency]").fill("200")
+    load.get_by_role("button", name="Run load").click()
+    card = load.locator(".load-card[data-variant='time-sleep']")
+    expect(card).to_contain_text("3 users at once", timeout=RUN_TIMEOUT)
+    expect(card.locator(".load-capped")).to_contain_text("Ran at 3 users, not 200")
+    expect(card.locator(".load-capped")).to_contain_text("block the server's event loop for 2 s")
+    expect(load.locator(".demo-load-error")).to_be_hidden()
+
+
+def test_load_cards_say_in_words_what_the_users_saw(page: Page, server: RunningServer):
+    load = fanout_panel(page, server).locator(".demo-load")
+    load.locator("input[name=concurrency]").fill("20")
+    load.locator("select[name=variant]").select_option("")  # every variant
+    load.get_by_role("button", name="Run load").click()
+    expect(load.locator(".load-card")).to_have_count(3, timeout=3 * RUN_TIMEOUT)
+    expect(load.locator(".demo-load-status")).to_have_text(
+        "Done: every variant with 20 users.", timeout=RUN_TIMEOUT
+    )
+    # The headline is about the two variants the lesson compares, not the fastest two.
+    headline = load.locator(".load-headline")
+    expect(headline).to_contain_text(re.compile(r"With 20 users, async's median user waited"))
+    expect(headline).to_contain_text("sync's")
+    expect(headline).not_to_contain_text("taskgroup")
+    for variant in FANOUT:
+        card = load.locator(f".load-card[data-variant='{variant}']")
+        expect(card.locator(".load-verdict")).to_contain_text(f"{variant}: ")
+        expect(card.locator(".load-note")).to_contain_text("one thread per request in flight")
+        expect(card.locator("figcaption")).to_contain_text("p50, the median user")
+        expect(card.locator("figcaption")).to_contain_text("p95")
+        expect(card.locator(".load-zero")).to_have_text("0")
+    # Three 300 ms calls in a row can never look like "the time of one request" (300 ms).
+    sync = load.locator(".load-card[data-variant='sync']")
+    expect(sync.locator(".load-verdict")).not_to_contain_text("about the time of one")
+    expect(sync).not_to_have_attribute("data-verdict", "good")
+    screenshot(page, "playground-load-verdicts")
+
+
+def test_default_load_form_runs(page: Page, server: RunningServer):
+    console: list[str] = []
+    page.on("console", lambda message: console.append(f"{message.type}: {message.text}"))
+    page.goto(server.url + "/lessons/blocking-the-event-loop/")
+    load = page.locator(".demo-panel[data-demo=blocking] .demo-load")
+    users = load.locator("input[name=concurrency]")
+    # The users field offers what the server allows the chosen variant, and no more.
+    expect(load.locator("select[name=variant]")).to_have_value("time-sleep")
+    expect(users).to_have_attribute("max", "12")
+    expect(users).to_have_value("12")
+    load.get_by_role("button", name="Run load").click()
+    card = load.locator(".load-card[data-variant='time-sleep']")
+    expect(card).to_contain_text("12 users at once", timeout=RUN_TIMEOUT)
+    expect(load.locator(".demo-load-error")).to_be_hidden()
+    expect(card.locator(".load-capped")).to_have_count(0)
+    # Choosing a variant that does not block the loop offers the server's own cap again.
+    load.locator("select[name=variant]").select_option("asyncio-sleep")
+    expect(users).to_have_attribute("max", re.compile(r"^\d{3}$"))
+    assert not [line for line in console if line.startswith("error")], console
 
 
 def test_streaming_async_streams_and_sync_buffers(page: Page, server: RunningServer):

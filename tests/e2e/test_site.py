@@ -56,8 +56,13 @@ def test_dark_mode_toggle_is_remembered(page: Page, server: RunningServer):
     page.goto(server.url + "/")
     html = page.locator("html")
     expect(html).to_have_attribute("data-theme", "light")
-    page.get_by_role("button", name="Dark mode").click()
+    toggle = page.get_by_role("button", name="Dark mode")
+    expect(toggle).to_have_attribute("aria-pressed", "false")
+    toggle.click()
     expect(html).to_have_attribute("data-theme", "dark")
+    # One way to say the state: pressed, under a label that stays the same.
+    expect(toggle).to_have_attribute("aria-pressed", "true")
+    expect(toggle).to_have_text("Dark mode")
     page.reload()
     expect(html).to_have_attribute("data-theme", "dark")
     page.goto(server.url + "/lessons/async-views/")
@@ -132,3 +137,13 @@ def test_readable_on_a_phone(browser, server: RunningServer):
     assert overflow <= 0, f"page is {overflow}px wider than the phone screen"
     screenshot(page, "lesson-phone")
     context.close()
+
+
+def test_reaching_the_end_of_a_cached_lesson_marks_it_read(page: Page, server: RunningServer):
+    """The page carries no CSRF token: the read is posted with the csrftoken cookie's."""
+    page.goto(server.url + "/lessons/sync-to-async/")
+    with page.expect_response(re.compile(r"/practice/api/read$")) as reply:
+        page.locator(".pager").scroll_into_view_if_needed()
+    assert reply.value.status == 200
+    page.reload()
+    expect(page.locator(".lesson-header .progress-badge").first).to_have_text("read")

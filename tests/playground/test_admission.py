@@ -2,12 +2,15 @@
 them, and a load run is admitted once through the same path as a single run."""
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.test import RequestFactory
 
-from playground.admission import admit
+from lessons.catalog import get_catalog
+from playground.admission import admit, load_limit
 from playground.limits import DemoRefused
 from playground.registry import get_variant
+from playground.templatetags.playground_panel import demo_panel
 
 
 @pytest.fixture
@@ -58,3 +61,41 @@ def test_cpu_load_runs_are_sized_by_their_cpu(request_from):
     with pytest.raises(DemoRefused, match="burn 8 s of CPU") as spent:
         admit(request_from("10.0.0.6"), variant, heavy)  # the window's budget is spent
     assert spent.value.status == 429 and spent.value.retry_after
+
+
+def test_load_limit_is_the_most_users_admit_allows(request_from):
+    variant = get_variant("blocking", "time-sleep")
+    params = variant.demo.parse({"sleep_ms": "500"})
+    limit = load_limit(variant, params)
+    assert limit.most_users == 12
+    assert "block the server's event loop for 0.5 s" in limit.reason
+    admit(request_from("10.0.0.7"), variant, params, users=limit.most_users).release()
+    with pytest.raises(DemoRefused, match="the most is 12 users"):
+        admit(request_from("10.0.0.8"), variant, params, users=limit.most_users + 1)
+    free = get_variant("blocking", "asyncio-sleep")
+    assert load_limit(free, params).most_users == settings.PLAYGROUND_LOAD_MAX_CONCURRENCY
+
+
+@pytest.mark.parametrize(
+    "block",
+    [block for lesson in get_catalog().lessons.values() for block in lesson.demos],
+    ids=lambda block: block.demo_id,
+)
+def test_every_load_form_default_is_admitted(request_from, block, settings):
+    panel = demo_panel(block.demo_id, block.params)
+    if panel["streams"]:
+        return  # streaming demos have no load form
+    first = get_variant(block.demo_id, panel["variants"][0]["name"])
+    params = first.demo.parse(block.params)
+    settings.PLAYGROUND_BLOCKING_WINDOW = 0  # each default on its own: nothing spent before
+    admit(request_from("10.0.0.9"), first, params, users=panel["load_default"]).release()
+
+
+def test_the_limit_api_answers_for_the_parameters_given(client):
+    reply = client.get("/playground/api/blocking/time-sleep/load/limit?sleep_ms=2000")
+    assert reply.status_code == 200
+    assert reply.json()["most_users"] == 3
+    assert "block the server's event loop for 2 s" in reply.json()["reason"]
+    bad = client.get("/playground/api/blocking/time-sleep/load/limit?sleep_ms=99999")
+    assert bad.status_code == 400 and "sleep_ms" in bad.json()["error"]
+    assert client.get("/playground/api/blocking/nope/load/limit").status_code == 404

@@ -23,12 +23,18 @@ def test_without_a_lock_one_withdrawal_is_lost(asgi_server):
     body = run(asgi_server, "locking/no-lock?amount=30&hold_ms=200")
     assert body["result"]["final_balance"] == 70
     assert body["result"]["withdrawals_applied"] == 2 and body["result"]["lost_update"] is True
+    assert body["result"]["verdict"] == {
+        "text": "Lost update: both withdrawals reported success, yet the balance is 70 where "
+        "two withdrawals of 30 leave 40.",
+        "ok": False,
+    }
     assert [span["detail"] for span in body["spans"]] == ["read 100, wrote 70"] * 2
 
 
 def test_with_select_for_update_both_apply_and_the_second_waits(asgi_server):
     body = run(asgi_server, "locking/select-for-update?amount=30&hold_ms=200")
     assert body["result"]["final_balance"] == 40
+    assert body["result"]["verdict"]["ok"] is True
     first, second = sorted(body["spans"], key=lambda span: span["start_ms"])
     assert first["detail"] == "read 100, wrote 70"
     assert second["detail"] == "read 70, wrote 40"
@@ -43,10 +49,8 @@ def test_with_select_for_update_both_apply_and_the_second_waits(asgi_server):
         assert all("FOR UPDATE" in sql for sql in selects)
         waited = max(q["ms"] for q in body["sql"] if "FOR UPDATE" in q["sql"])
         assert waited > 200 / 2  # the row lock, visible in the query's own time
-        assert "warning" not in body["result"]
     else:
         assert not any("FOR UPDATE" in sql for sql in selects)
-        assert "SQLite has no SELECT ... FOR UPDATE" in body["result"]["warning"]
 
 
 def test_nowait_and_skip_locked(asgi_server):

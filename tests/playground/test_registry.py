@@ -85,3 +85,18 @@ def test_server_timing_header_format():
     header = server_timing(trace)
     assert header.startswith("total;dur=12.3, s0;desc=")
     assert '\\"quoted\\"' in header
+
+
+@pytest.mark.parametrize("demo", [d for d in DEMOS.values() if d.versus], ids=lambda d: d.id)
+def test_the_pair_a_demo_compares_are_two_of_its_variants(demo):
+    right, wrong = demo.versus
+    assert right != wrong and {right, wrong} <= set(demo.variants)
+    assert demo.compare  # "x times faster" only where the variants do the same work
+
+
+def test_verdicts_measure_against_one_request_alone():
+    params = DEMOS["fanout"].parse({"calls": "3", "latency_ms": "300"})
+    assert get_variant("fanout", "async").expected(params) == {"one_ms": 300, "alone_ms": 300}
+    # The sync fan-out waits for its calls one after another.
+    assert get_variant("fanout", "sync").expected(params) == {"one_ms": 300, "alone_ms": 900}
+    assert get_variant("queries", "naive").expected(DEMOS["queries"].parse({})) is None

@@ -1,7 +1,10 @@
 import json
+import re
 import uuid
 
 import pytest
+from django.contrib.auth.models import User
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from practice.models import DemoRun, Learner, Progress, Review
@@ -117,7 +120,7 @@ def test_pages_render(browser_client):
     assert browser_client.get("/practice/").status_code == 200
     assert browser_client.get("/practice/async-views/").status_code == 200
     assert browser_client.get("/practice/no-such/").status_code == 404
-    assert browser_client.get("/practice/mock/?track=async&n=3").status_code == 200
+    assert browser_client.get("/practice/mock/?track=async&n=3").status_code == 302
     assert browser_client.get("/practice/mock/?track=nope").status_code == 404
 
 
@@ -162,3 +165,90 @@ def test_a_hostile_practice_answer_is_stored_as_text_and_never_rendered(browser_
         assert "alert(1)" not in page and "onerror" not in page
     exported = browser_client.get("/practice/export.json")
     assert exported["Content-Type"] == "application/json"
+
+
+def test_a_rating_changed_through_the_api_is_stored_once(browser_client):
+    data = review(rating=1)
+    assert post(browser_client, "/practice/api/review", data).status_code == 201
+    changed = post(browser_client, "/practice/api/review", {**data, "rating": 4})
+    assert changed.status_code == 200
+    assert changed.json()["changed"] is True and changed.json()["rating"] == 4
+    assert changed.json()["comes_back_in"].endswith("days")
+    assert Review.objects.get().rating == 4
+    assert Progress.objects.get().reviews == 1
+
+
+def test_a_rating_that_can_no_longer_change_is_refused_with_409(browser_client):
+    first = review(rating=3)
+    post(browser_client, "/practice/api/review", first)
+    post(browser_client, "/practice/api/review", review(rating=3))
+    refused = post(browser_client, "/practice/api/review", {**first, "rating": 1})
+    assert refused.status_code == 409
+    assert "only the latest rating can change" in refused.json()["error"]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "the file is empty"),
+        (b'{"format": "interview-lab-progress",\n "version": 1,\n "progress": [', "line 3"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00", "the file is not text"),
+        (b'{"format": "a spreadsheet"}', "this is not an Interview Lab progress file"),
+        (b'{"format": "interview-lab-progress", "version": 1, "x": NaN}', "NaN is not"),
+    ],
+)
+def test_a_bad_import_file_is_explained_in_words_and_progress_is_kept(
+    browser_client, content, message
+):
+    post(browser_client, "/practice/api/review", review())
+    before = list(Progress.objects.values_list("lesson", "reviews", "due"))
+    upload = SimpleUploadedFile("progress.json", content, content_type="application/json")
+    response = browser_client.post(
+        "/practice/import/",
+        {"file": upload, "csrfmiddlewaretoken": browser_client.cookies["csrftoken"].value},
+        follow=True,
+    )
+    shown = [str(m) for m in response.context["messages"]]
+    assert len(shown) == 1 and message in shown[0]
+    assert shown[0].startswith("Could not import: ")
+    assert shown[0].endswith("Your progress is unchanged.")
+    assert "Expecting" not in shown[0] and "request body" not in shown[0]
+    assert list(Progress.objects.values_list("lesson", "reviews", "due")) == before
+    assert Learner.objects.count() == 1 and Review.objects.count() == 1
+
+
+def test_the_practice_question_page_has_the_question_as_its_h1(browser_client):
+    page = browser_client.get("/practice/async-views/").content.decode()
+    assert re.search(r"<h1 [^>]*>What are Django&#x27;s asynchronous views \(ASGI\)\?</h1>", page)
+    assert page.count("<h1") == 1
+    mock = browser_client.get(f"/practice/mock/{'a' * 32}/?n=2").content.decode()
+    assert mock.count("<h1") == 1  # the interview's title; its questions are h2
+
+
+def test_signup_errors_are_marked_and_the_password_rules_are_shown(browser_client):
+    page = browser_client.get("/accounts/signup/").content.decode()
+    assert "Your password must contain at least 8 characters." in page
+    assert "can’t be a commonly used password" in page
+    response = browser_client.post(
+        "/accounts/signup/",
+        {
+            "username": "ada",
+            "password1": "password",
+            "password2": "password",
+            "csrfmiddlewaretoken": browser_client.cookies["csrftoken"].value,
+        },
+    )
+    page = response.content.decode()
+    assert 'class="form-problem" role="alert"' in page
+    assert '<ul class="errorlist"' in page and "This password is too common." in page
+    assert 'aria-invalid="true"' in page
+
+
+def test_the_header_says_who_is_signed_in(browser_client):
+    header = browser_client.get("/").content.decode().split("</header>")[0]
+    assert ">Log in</a>" in header and "Signed in as" not in header
+    User.objects.create_user("ada", password="a long pass phrase")
+    browser_client.login(username="ada", password="a long pass phrase")
+    header = browser_client.get("/").content.decode().split("</header>")[0]
+    assert re.search(r'<span class="account-says">Signed in as </span>ada</a>', header)
+    assert ">Log in</a>" not in header

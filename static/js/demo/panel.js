@@ -21,11 +21,14 @@ class DemoPanel extends HTMLElement {
     this.connection = new AbortController();
     const signal = this.connection.signal;
     this.streams = this.dataset.streams === "true";
+    // The two variants the lesson compares, the right way first, or none.
+    this.versus = this.dataset.versus ? this.dataset.versus.split(" ") : [];
     this.variants = Array.from(this.querySelectorAll(".demo-variants li"), (item) => ({
       name: item.dataset.variant,
       title: item.querySelector("span").textContent,
       runUrl: item.dataset.runUrl,
       loadUrl: item.dataset.loadUrl,
+      loadLimitUrl: item.dataset.loadLimitUrl,
     }));
     const find = (selector) => this.querySelector(selector);
     this.form = find(".demo-controls");
@@ -43,7 +46,7 @@ class DemoPanel extends HTMLElement {
     });
     this.source = new SourceTabs(this, this.dataset.sourceUrl, signal);
     this.loadForm = find(".demo-load-controls");
-    this.loads = this.loadForm ? new LoadRuns(this, this.variants) : null;
+    this.loads = this.loadForm ? new LoadRuns(this, this.variants, signal) : null;
     this.busy = false;
     this.controller = null;
 
@@ -112,6 +115,7 @@ class DemoPanel extends HTMLElement {
         : traceSummary(done, {
           probe: Boolean(this.dataset.probeUrl),
           compare: this.dataset.compare !== "false",
+          versus: this.versus,
         });
     this.summary.replaceChildren(...parts);
   }

@@ -3,9 +3,7 @@
 import { part, sayText } from "../say.js";
 import { el } from "./dom.js";
 import { fmtMs } from "./format.js";
-import { PROBE_SLOW_MS } from "./probe.js";
-
-const LAG_BAD_MS = 50;
+import { stallMs } from "./probe.js";
 
 // Each cell also carries its column's name, for the stacked phone layout.
 function labelCells(table) {
@@ -43,6 +41,7 @@ function extras(trace) {
   const errors = Array.isArray(result.errors) ? result.errors.map(String) : [];
   for (const [key, value] of Object.entries(result)) {
     if (key === "error" && (!value || errors.includes(String(value)))) continue;
+    if (key === "verdict") continue; // said above the table
     const bad = key === "error" || key === "errors" || (key === "failed" && value > 0);
     items.push(el("div", { class: `demo-extra${bad ? " is-bad" : ""}` }, [
       el("span", { class: "demo-extra-key", text: key }), " ", renderValue(value),
@@ -59,18 +58,36 @@ function probeLine(done) {
   probed.forEach((result, i) => {
     const worst = result.probe.worst_ms;
     items.append(i ? "; " : "", el("code", { text: result.variant }), " ",
-      el("strong", { class: worst > PROBE_SLOW_MS ? "is-bad" : null, text: fmtMs(worst) }));
+      el("strong", { class: worst > stallMs(result) ? "is-bad" : null, text: fmtMs(worst) }));
   });
   return part("summary-probe", { items });
 }
 
-// Only where the variants do the same work does "x times faster" mean something.
-function speedup(done) {
-  const sorted = done.toSorted((a, b) => a.total_ms - b.total_ms);
+// A demo whose point is one result (a lost update, a final balance) says it in words per
+// variant: the result's "verdict", {text, ok}.
+function verdictLines(done) {
+  const judged = done.filter((result) => result.result?.verdict?.text);
+  if (!judged.length) return null;
+  const items = judged.map((result) => {
+    const { text, ok } = result.result.verdict;
+    return el("li", { class: ok ? "is-good" : "is-bad", "data-variant": result.variant }, [
+      el("code", { text: result.variant }), " ", el("strong", { text }),
+    ]);
+  });
+  return el("ul", { class: "demo-verdicts" }, items);
+}
+
+// Only where the variants do the same work does "x times faster" mean something. Where the
+// demo names the two variants its lesson compares, the headline is about them.
+function speedup(done, versus) {
+  const named = versus.map((name) => done.find((result) => result.variant === name));
+  if (!named.every(Boolean)) return null;
+  const sorted = (versus.length ? named : done).toSorted((a, b) => a.total_ms - b.total_ms);
   const fast = sorted[0];
   const slow = sorted.at(-1);
   const ratio = slow.total_ms / Math.max(fast.total_ms, 0.001);
-  return part(ratio >= 1.1 ? "summary-faster" : "summary-same", {
+  const same = versus.length ? "summary-same-pair" : "summary-same";
+  return part(ratio >= 1.1 ? "summary-faster" : same, {
     fast: fast.variant,
     slow: slow.variant,
     ratio: ratio >= 10 ? ratio.toFixed(0) : ratio.toFixed(1),
@@ -81,7 +98,7 @@ function speedup(done) {
 
 function traceRow(result, probe) {
   const threads = result.threads || {};
-  const lagBad = result.loop_lag_ms > LAG_BAD_MS;
+  const lagBad = result.loop_lag_ms > stallMs(result);
   const row = part("summary-trace-row", {
     variant: result.variant,
     total: fmtMs(result.total_ms),
@@ -101,7 +118,7 @@ function traceRow(result, probe) {
   if (!probe) probeCell.remove();
   else {
     const worst = result.probe ? result.probe.worst_ms : null;
-    probeCell.classList.toggle("is-bad", worst > PROBE_SLOW_MS);
+    probeCell.classList.toggle("is-bad", worst > stallMs(result));
     probeCell.textContent = worst === null
       ? "–"
       : sayText("summary-probe-cell", { ms: fmtMs(worst), count: result.probe.count });
@@ -111,9 +128,9 @@ function traceRow(result, probe) {
   return row;
 }
 
-export function traceSummary(done, { probe, compare }) {
-  const parts = [probeLine(done)];
-  if (done.length > 1 && compare) parts.push(speedup(done));
+export function traceSummary(done, { probe, compare, versus }) {
+  const parts = [probeLine(done), verdictLines(done)];
+  if (done.length > 1 && compare) parts.push(speedup(done, versus));
   const table = part("summary-trace-table");
   if (!probe) table.querySelector("th.demo-probe").remove();
   table.querySelector("tbody").append(...done.map((result) => traceRow(result, probe)));

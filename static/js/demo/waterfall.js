@@ -4,7 +4,7 @@
 import { part, sayText } from "../say.js";
 import { el } from "./dom.js";
 import { fmtMs, fmtTick, niceStep, pct } from "./format.js";
-import { PROBE_SLOW_MS } from "./probe.js";
+import { stallMs } from "./probe.js";
 import { recordBox } from "./record.js";
 
 // A duration label sits after its bar while there is room on the right; past two thirds of the
@@ -39,7 +39,7 @@ function facts(state, result) {
     const worst = result.probe?.worst_ms ?? null;
     if (worst !== null) {
       const probe = part("wf-probe-worst", { ms: fmtMs(worst) });
-      probe.classList.toggle("is-bad", worst > PROBE_SLOW_MS);
+      probe.classList.toggle("is-bad", worst > stallMs(result));
       items.push(probe);
     }
   }
@@ -191,7 +191,7 @@ export class Waterfall {
       const lane = row.querySelector(".wf-track");
       for (const sample of probe.samples) {
         const trip = sample.end - sample.start;
-        const slow = !sample.ok || trip > PROBE_SLOW_MS;
+        const slow = !sample.ok || trip > stallMs(result);
         const title = sample.ok
           ? sayText("wf-probe-answered", { ms: fmtMs(trip) })
           : sayText("wf-probe-failed");
