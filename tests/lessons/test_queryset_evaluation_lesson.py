@@ -128,3 +128,13 @@ def test_the_async_example_and_the_refusal_on_the_loop(shelf):
         return len(books) == len(fetched)  # answered from the cache: no connection needed
 
     assert async_to_sync(evaluate_on_the_loop)()
+
+
+def test_first_on_an_evaluated_unordered_queryset_queries_again(shelf):
+    authors = Author.objects.all()  # Author has no Meta.ordering
+    _, sent = queries(lambda: list(authors))
+    assert sent == 1 and not authors.ordered
+    first, sent = queries(authors.first)
+    assert sent == 1 and first == min(shelf, key=lambda author: author.pk)
+    _, sent = queries(lambda: authors[0])
+    assert sent == 0
