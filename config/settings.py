@@ -76,7 +76,12 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Innermost: learners see the site's 404 page with DEBUG on too.
+    "ops.not_found.SiteNotFoundMiddleware",
 ]
+# Django's technical 404 page (URL patterns tried) instead of the site's, with DEBUG on; a
+# staff member can also ask for it on one request with ?technical.
+TECHNICAL_404 = boolean("DJANGO_TECHNICAL_404", False)
 
 ROOT_URLCONF = "config.urls"
 ASGI_APPLICATION = "config.asgi.application"
@@ -92,6 +97,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "ops.context_processors.csrf_cookie",
                 "practice.context_processors.learner_progress",
                 "exercises.context_processors.exercises",
             ],
@@ -172,19 +178,37 @@ CACHES = {
         "LOCATION": "interview-lab",
     }
 }
-# Rate limits, locks and throttles: in Redis they are shared by every worker; without it,
-# in a local cache of their own, large enough that ordinary cache churn never evicts them.
-CACHES["limits"] = (
-    {**CACHES["default"], "KEY_PREFIX": f"{CACHE_PREFIX}:limits"}
-    if REDIS_URL
-    else {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "interview-lab-limits",
-        "OPTIONS": {"MAX_ENTRIES": 1_000_000},
-    }
-)
 
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
+def cache_of_its_own(name: str, max_entries: int) -> dict:
+    """In Redis, the default cache under a prefix of its own (shared by every worker);
+    without it, a local-memory cache of its own, with room for `max_entries`."""
+    if REDIS_URL:
+        return {**CACHES["default"], "KEY_PREFIX": f"{CACHE_PREFIX}:{name}"}
+    return {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": f"interview-lab-{name}",
+        "OPTIONS": {"MAX_ENTRIES": max_entries},
+    }
+
+
+# Rate limits, locks and throttles, large enough that ordinary cache churn never evicts them.
+CACHES["limits"] = cache_of_its_own("limits", 1_000_000)
+
+# Sessions are read from a cache and written through to the database (cached_db), so a page
+# costs no query for its session; but only where every process reads the same cache: Redis, or
+# one process's memory. With several processes on local memory, one would keep serving a session
+# that another has ended (a logout), so there sessions are read from the database each time.
+# WEB_CONCURRENCY is the number of worker processes (./run serve --workers N sets it, and Uvicorn
+# and Gunicorn read it as their default). An evicted session is read from the database again.
+WEB_CONCURRENCY = whole_number("WEB_CONCURRENCY", 1)
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if REDIS_URL or WEB_CONCURRENCY == 1
+    else "django.contrib.sessions.backends.db"
+)
+SESSION_CACHE_ALIAS = "sessions"
+CACHES["sessions"] = cache_of_its_own("sessions", 100_000)
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 90  # an anonymous learner's progress lasts 90 days unused
 SESSION_SAVE_EVERY_REQUEST = False
 LOGIN_URL = "login"
@@ -334,6 +358,7 @@ EXERCISES_POOL_SIZE = whole_number("EXERCISES_POOL_SIZE", os.cpu_count() or 1)  
 EXERCISES_MAX_QUEUE = whole_number("EXERCISES_MAX_QUEUE", 32)  # runs waiting; then 429
 EXERCISES_QUEUE_SECONDS = whole_number("EXERCISES_QUEUE_SECONDS", 60)  # longest wait in line
 EXERCISES_RATE_LIMIT = whole_number("EXERCISES_RATE_LIMIT", 30)  # runs per client per window
+EXERCISES_CLIENT_MAX_RUNS = whole_number("EXERCISES_CLIENT_MAX_RUNS", 2)  # running or waiting
 EXERCISES_RATE_WINDOW = whole_number("EXERCISES_RATE_WINDOW", 60)  # seconds
 EXERCISES_WALL_SECONDS = 10
 EXERCISES_CPU_SECONDS = 5

@@ -6,9 +6,11 @@ out; the other exercises keep being served. Each exercise must belong to a lesso
 so the catalog is rebuilt when the lessons change too.
 """
 
+import hashlib
 import logging
 import threading
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from django.conf import settings
@@ -27,6 +29,11 @@ class Catalog:
     exercises: dict[str, Exercise] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     signature: tuple = ()
+
+    @cached_property
+    def version(self) -> str:
+        """Changes whenever an exercise or lesson file does: what cached renders are keyed by."""
+        return hashlib.blake2b(repr(self.signature).encode(), digest_size=12).hexdigest()
 
     def ordered(self) -> list[Exercise]:
         from lessons.tracks import TRACKS

@@ -91,6 +91,8 @@ class Request:
     elapsed_ms: float  # as the client saw it
     started_ms: float  # since the scenario started
     error: str | None  # the request failed: "no answer after 3000 ms", a lost connection
+    first_byte_ms: float | None  # when the body's first bytes reached the client (None: none)
+    disconnected: bool  # the client left mid-body (the scenario's `disconnect_after_ms`)
     server_error: str | None  # what the learner's view raised: "KeyError on line 7: 'amount'"
     headers: dict  # the response's headers, names lowercased (the first 30)
     spans: tuple[Span, ...]  # server-side, on the request's own clock
@@ -239,6 +241,10 @@ def _request(value: Any, where: str) -> Request:
         elapsed_ms=_number(data.get("elapsed_ms"), f"{where}.elapsed_ms"),
         started_ms=_number(data.get("started_ms"), f"{where}.started_ms"),
         error=_text_or_none(data.get("error"), f"{where}.error"),
+        first_byte_ms=None
+        if data.get("first_byte_ms") is None
+        else _number(data["first_byte_ms"], f"{where}.first_byte_ms"),
+        disconnected=_bool(data.get("disconnected", False), f"{where}.disconnected"),
         server_error=_text_or_none(data.get("server_error"), f"{where}.server_error"),
         headers=_headers(data.get("headers", {}), f"{where}.headers"),
         spans=tuple(_span(span, "") for span in trace["spans"]) if trace else (),

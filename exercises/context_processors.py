@@ -11,6 +11,7 @@ from django.utils.functional import SimpleLazyObject, cached_property
 from django.utils.safestring import SafeString
 
 from lessons.catalog import get_catalog as get_lessons
+from lessons.pages import render_once
 
 from . import progress, running
 from .admission import unavailable_message
@@ -25,7 +26,7 @@ class _Learner:
 
     @cached_property
     def results(self) -> dict[str, dict]:
-        return progress.results(self.request)
+        return progress.page_results(self.request)
 
     def state(self, slug: str) -> str:
         return progress.state(self.results.get(slug))
@@ -50,7 +51,12 @@ class _ByLesson(Mapping):
         exercises = self._lessons().get(slug)
         if not exercises:
             raise KeyError(slug)
-        return render_to_string(self.template, self.context(slug, exercises), self.request)
+        context = self.context(slug, exercises)
+        # What the render shows of this learner: each exercise's standing, and whether they
+        # tried it (the block's data-attempted); the rest is content.
+        standing = tuple((item["state"], bool(item["result"])) for item in context["items"])
+        key = (slug, get_catalog().version, standing, context.get("unavailable"))
+        return render_once(self.template, context, key=key)
 
     def context(self, slug: str, exercises: list) -> dict:
         items = [

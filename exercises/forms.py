@@ -34,6 +34,8 @@ class RunForm(forms.Form):
     def from_json(cls, body: bytes) -> "RunForm":
         try:
             data = json.loads(body)
+        except RecursionError:
+            raise BadBody("the request body is JSON nested too deeply") from None
         except (ValueError, UnicodeDecodeError):
             raise BadBody('the request body must be JSON, e.g. {"code": "..."}') from None
         if not isinstance(data, dict):
@@ -42,7 +44,12 @@ class RunForm(forms.Form):
 
     def clean_code(self) -> str:
         code = self.cleaned_data["code"]
-        size = len(code.encode("utf-8"))
+        try:
+            size = len(code.encode("utf-8"))
+        except UnicodeEncodeError:
+            raise forms.ValidationError(
+                "code holds a lone surrogate (\\ud800-\\udfff), which is not text", code="bad_text"
+            ) from None
         if size > MAX_CODE_BYTES:
             raise forms.ValidationError(
                 f"code is {size:,} bytes; at most {MAX_CODE_BYTES // 1024} KB", code="too_long"

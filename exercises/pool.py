@@ -9,6 +9,7 @@ at once, while the run goes on.
     outcome = pool.run(ticket, job)  # waits its turn, runs, gives the slot back
 """
 
+import atexit
 import contextlib
 import logging
 import math
@@ -21,7 +22,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 
-from .sandbox import Outcome, Sandbox, SandboxUnavailable
+from .sandbox import MemoryCgroup, Outcome, Sandbox, SandboxUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -194,10 +195,13 @@ def get_pool() -> SandboxPool:
     global _pool, _pool_pid
     with _pool_lock:
         if _pool is None or _pool_pid != os.getpid():
+            MemoryCgroup.sweep()  # what an earlier server of ours, killed, left behind
             _pool = SandboxPool(
                 size=settings.EXERCISES_POOL_SIZE,
                 max_queue=settings.EXERCISES_MAX_QUEUE,
                 queue_seconds=settings.EXERCISES_QUEUE_SECONDS,
             )
             _pool_pid = os.getpid()
+            # The warm sandboxes end with the server, and give back their cgroups.
+            atexit.register(_pool.close)
         return _pool

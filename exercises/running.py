@@ -8,9 +8,11 @@ Admission and the run happen on the same (blocking) thread, so that no place in 
 be taken and then abandoned.
 """
 
+import contextlib
 import logging
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -126,6 +128,37 @@ class _InFlight:
 _celery_in_flight = _InFlight()
 
 
+class _ClientShares:
+    """No client holds more than EXERCISES_CLIENT_MAX_RUNS runs, running or waiting: one
+    learner cannot keep the pool and its queue full for everyone else."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._held: dict[str, int] = {}
+
+    @contextlib.contextmanager
+    def hold(self, client: str) -> Iterator[None]:
+        most = settings.EXERCISES_CLIENT_MAX_RUNS
+        with self._lock:
+            if self._held.get(client, 0) >= most:
+                raise QueueFull(
+                    f"You already have {most} exercise runs running or waiting; the rest of the "
+                    "queue is kept for other learners. Try again when one has finished.",
+                    2,
+                )
+            self._held[client] = self._held.get(client, 0) + 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._held[client] -= 1
+                if not self._held[client]:
+                    del self._held[client]
+
+
+client_shares = _ClientShares()
+
+
 def queue_status(key: str = "") -> dict:
     """Where runs go and how busy it is; with `key`, how many runs are ahead of that run
     (`position`, None once it runs; always None with Celery, whose queue is the broker's)."""
@@ -203,7 +236,11 @@ def judge(exercise: Exercise, outcome: Outcome) -> Report:
     if isinstance(error, dict):
         kind, message = str(error.get("kind")), str(error.get("message"))[:2000]
         if kind in ("data", "scenario"):
-            logger.error("exercise %s: %s: %s", exercise.slug, kind, message)
+            # The sandbox's own words, so unverified: learner code can write them. Quoted,
+            # so that no line of it reads as a log line of ours.
+            logger.warning(
+                "exercise %s: the sandbox reports a %s error: %r", exercise.slug, kind, message
+            )
         template = MESSAGES.get(kind, "{message}")
         text = template.format(message=message, memory_mb=settings.EXERCISES_MEMORY_MB)
         return Report("error", text, **base)

@@ -285,8 +285,9 @@ class MemoryCgroup:
     def __init__(self, path: Path) -> None:
         self.path = path
 
-    @classmethod
-    def create(cls, name: str, limit_bytes: int) -> "MemoryCgroup | None":
+    @staticmethod
+    def parent() -> Path | None:
+        """This process's own memory cgroup, where the sandboxes' cgroups are made."""
         root = Path("/sys/fs/cgroup/memory")
         if not (root / "memory.limit_in_bytes").exists() or os.geteuid() != 0:
             return None
@@ -296,7 +297,26 @@ class MemoryCgroup:
                 _, controllers, cgroup_path = line.split(":", 2)
                 if "memory" in controllers.split(","):
                     own = cgroup_path.lstrip("/")
-        path = root / own / name
+        return root / own
+
+    @classmethod
+    def sweep(cls) -> int:
+        """Remove the empty sandbox cgroups an earlier server of ours left (a cgroup with a
+        process in it cannot be removed, so a live sandbox keeps its own); return how many."""
+        parent = cls.parent()
+        removed = 0
+        for path in parent.glob("interview-lab-*") if parent else []:
+            with contextlib.suppress(OSError):
+                path.rmdir()
+                removed += 1
+        return removed
+
+    @classmethod
+    def create(cls, name: str, limit_bytes: int) -> "MemoryCgroup | None":
+        parent = cls.parent()
+        if parent is None:
+            return None
+        path = parent / name
         try:
             path.mkdir(exist_ok=True)
             (path / "memory.limit_in_bytes").write_text(str(limit_bytes))
@@ -741,9 +761,14 @@ def _drain(fd: int) -> bytearray:
 
 
 def _parse_result(buffer: bytes) -> dict | None:
-    for line in buffer.splitlines():
-        with contextlib.suppress(ValueError):
-            data = json.loads(line)
-            if isinstance(data, dict) and isinstance(data.get("result"), dict):
-                return data["result"]
+    """The harness answers with one JSON line. Only the first line is read, and parsed once:
+    learner code can write to the pipe too, and must not make this process parse four
+    million empty lines or JSON nested too deep to parse."""
+    line = buffer.split(b"\n", 1)[0]
+    try:
+        data = json.loads(line)
+    except (ValueError, RecursionError):
+        return None
+    if isinstance(data, dict) and isinstance(data.get("result"), dict):
+        return data["result"]
     return None

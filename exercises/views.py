@@ -9,10 +9,11 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST, require_safe
+from django.views.decorators.http import require_POST, require_safe
 
 from lessons.catalog import get_catalog as get_lessons
 from lessons.tracks import TRACKS
+from ops.ratelimit import client_address
 
 from . import progress, running
 from .admission import Refused, admit, unavailable_message
@@ -101,7 +102,7 @@ def page(request: HttpRequest, slug: str) -> HttpResponse:
 # --- The JSON API
 
 
-@require_GET
+@require_safe
 def index(request: HttpRequest) -> JsonResponse:
     exercises = [
         {
@@ -116,7 +117,7 @@ def index(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"exercises": exercises, "unavailable": running.unavailable()})
 
 
-@require_GET
+@require_safe
 def detail(request: HttpRequest, slug: str) -> JsonResponse:
     try:
         exercise = _exercise(slug)
@@ -143,7 +144,7 @@ def detail(request: HttpRequest, slug: str) -> JsonResponse:
     )
 
 
-@require_GET
+@require_safe
 @never_cache
 def solution(request: HttpRequest, slug: str) -> JsonResponse:
     """The reference solution, for a learner who has run this exercise at least once."""
@@ -156,7 +157,7 @@ def solution(request: HttpRequest, slug: str) -> JsonResponse:
     return JsonResponse({"slug": exercise.slug, "solution": exercise.solution})
 
 
-@require_GET
+@require_safe
 def status(request: HttpRequest) -> JsonResponse:
     key = request.GET.get("ticket", "")[:64]
     response = JsonResponse({"unavailable": running.unavailable(), **running.queue_status(key)})
@@ -169,7 +170,8 @@ async def run(request: HttpRequest, slug: str) -> JsonResponse:
     try:
         exercise, code, key = await sync_to_async(admit)(request, slug)
         loop = asyncio.get_running_loop()
-        report = await loop.run_in_executor(_run_threads, running.submit, exercise, code, key)
+        with running.client_shares.hold(client_address(request)):
+            report = await loop.run_in_executor(_run_threads, running.submit, exercise, code, key)
     except Refused as exc:
         return _error(exc.status, exc.message, exc.retry_after)
     except QueueFull as exc:

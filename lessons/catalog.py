@@ -6,9 +6,11 @@ restart. In production (LESSONS_RELOAD off) the files are read once, at start-up
 is reported (path and line) and left out; the other lessons keep being served.
 """
 
+import hashlib
 import logging
 import threading
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from django.conf import settings
@@ -26,6 +28,11 @@ class Catalog:
     lessons: dict[str, Lesson] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     signature: Signature = ()
+
+    @cached_property
+    def version(self) -> str:
+        """Changes whenever a lesson file does: what cached pages are keyed by."""
+        return hashlib.blake2b(repr(self.signature).encode(), digest_size=12).hexdigest()
 
     def track_lessons(self, track: str) -> list[Lesson]:
         return sorted(

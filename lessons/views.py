@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from .catalog import get_catalog
+from .pages import lesson_response
 from .search import MAX_QUERY_LENGTH, search
 from .tracks import TRACKS
 
@@ -38,18 +39,7 @@ def lesson_detail(request: HttpRequest, slug: str) -> HttpResponse:
     lesson = catalog.lessons.get(slug)
     if lesson is None:
         raise Http404("No such lesson.")
-    previous, following = catalog.neighbours(lesson)
-    return render(
-        request,
-        "lessons/lesson.html",
-        {
-            "lesson": lesson,
-            "track": TRACKS[lesson.track],
-            "previous": previous,
-            "next": following,
-            "related": catalog.related(lesson),
-        },
-    )
+    return lesson_response(request, catalog, lesson)
 
 
 @require_safe

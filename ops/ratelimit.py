@@ -7,6 +7,7 @@ recreated by INCR with no expiry, and the counter would live for ever). The wind
 part of the key, so an old window's count is never read again either way.
 """
 
+import ipaddress
 import math
 import time
 from dataclasses import dataclass
@@ -28,8 +29,22 @@ class Count:
 
 def client_address(request: HttpRequest) -> str:
     """The client, as the ASGI scope names it (ops.asgi.TrustedProxies has already read
-    X-Forwarded-For from trusted proxies into it)."""
-    return request.META.get("REMOTE_ADDR") or "unknown"
+    X-Forwarded-For from trusted proxies into it), as a key for limits."""
+    return client_key(request.META.get("REMOTE_ADDR") or "unknown")
+
+
+def client_key(address: str) -> str:
+    """An IPv4 address as it is; an IPv6 address as its /64, the block one subscriber is
+    usually given (each of its 2**64 addresses must not be a client of its own)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped:  # ::ffff:192.0.2.1 is the IPv4 client 192.0.2.1
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
 
 
 def hit(key: str, window: int, *, now: float | None = None) -> Count:

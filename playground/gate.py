@@ -18,6 +18,8 @@ from functools import lru_cache
 from django.conf import settings
 from django.urls import Resolver404, resolve
 
+from ops.ratelimit import client_key
+
 from . import limits
 from .tracing import loop_lag
 
@@ -87,7 +89,7 @@ class DemoGate:
         self.calls += 1
         if self.calls % 1000 == 0:
             self._sweep()
-        client = (scope.get("client") or ("unknown", 0))[0]
+        client = client_key((scope.get("client") or ("unknown", 0))[0])
         share = self.clients.setdefault(client, ClientShare())
         refusal = self._over_share(share)
         if refusal:

@@ -42,6 +42,7 @@ def main() -> None:
         application,
         host=args.host,
         port=args.port,
+        workers=1,  # one process, whatever WEB_CONCURRENCY says for the site's own server
         lifespan="off",
         access_log=False,
         log_level="warning",

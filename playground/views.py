@@ -11,17 +11,17 @@ from .registry import DEMOS, get_variant
 from .source import variant_source
 
 
-@require_GET
+@require_safe
 def demos_api(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"demos": [demo.as_json() for demo in DEMOS.values()]})
 
 
-@require_GET
+@require_safe
 def unknown_variant(request: HttpRequest, demo: str, variant: str) -> JsonResponse:
     return JsonResponse({"error": _unknown(demo, variant)}, status=404)
 
 
-@require_GET
+@require_safe
 def source_api(request: HttpRequest, demo: str) -> JsonResponse:
     if demo not in DEMOS:
         return JsonResponse({"error": f"unknown demo {demo!r}"}, status=404)
@@ -42,7 +42,7 @@ async def load_api(request: HttpRequest, demo: str, variant: str) -> JsonRespons
     return await run_load(request, found)
 
 
-@require_GET
+@require_safe
 @answers_refusals
 def load_limit_api(request: HttpRequest, demo: str, variant: str) -> JsonResponse:
     found = get_variant(demo, variant)

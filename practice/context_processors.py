@@ -7,8 +7,18 @@ from django.template.loader import render_to_string
 from django.utils.functional import SimpleLazyObject, cached_property
 from django.utils.safestring import SafeString
 
+from lessons.pages import render_once
+
 from . import progress
 from .learners import current_learner
+
+BADGE_STATES = ("read", "practised", "due", "mastered")
+
+
+def _badge(*flags: bool) -> SafeString:
+    """A badge is one of a few: each is rendered once per process."""
+    state = dict(zip(BADGE_STATES, flags, strict=True))
+    return render_once("practice/_badge.html", {"state": state}, key=flags)
 
 
 class Badges(Mapping):
@@ -19,13 +29,13 @@ class Badges(Mapping):
 
     @cached_property
     def states(self) -> dict[str, dict]:
-        return progress.lesson_states(current_learner(self.request))
+        return progress.page_records(self.request).lessons
 
     def __getitem__(self, slug: str) -> SafeString:
         state = self.states.get(slug)
         if not state:
             raise KeyError(slug)
-        return render_to_string("practice/_badge.html", {"state": state})
+        return _badge(*(bool(state[name]) for name in BADGE_STATES))
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.states)
@@ -36,7 +46,7 @@ class Badges(Mapping):
 
 def summary_line(request: HttpRequest) -> SafeString:
     summary = progress.summary(current_learner(request))
-    if not (summary["reviews"] or summary["read"]):
+    if not (summary["reviews"] or summary["read"] or summary["predicted"]):
         return SafeString("")
     return render_to_string("practice/_summary_line.html", {"summary": summary})
 

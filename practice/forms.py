@@ -31,6 +31,14 @@ class BadBody(ValueError):
     """A request body that is not the JSON this endpoint takes; the message says why."""
 
 
+class NotJSON(BadBody):
+    """Text that does not parse as JSON; `line` and `column` say where it stops parsing."""
+
+    def __init__(self, message: str, line: int, column: int) -> None:
+        super().__init__(message)
+        self.line, self.column = line, column
+
+
 def read_json(raw: bytes | str) -> Any:
     """Parse JSON, refusing NaN and Infinity (not JSON) and nesting too deep to parse."""
 
@@ -41,6 +49,8 @@ def read_json(raw: bytes | str) -> Any:
         return json.loads(raw or b"{}", parse_constant=no_constants)
     except RecursionError:
         raise BadBody("the JSON is nested too deeply") from None
+    except json.JSONDecodeError as exc:
+        raise NotJSON("the request body must be JSON", exc.lineno, exc.colno) from None
     except (ValueError, UnicodeDecodeError) as exc:
         if isinstance(exc, BadBody):
             raise
@@ -112,6 +122,18 @@ class MomentField(forms.Field):
         if moment < EARLIEST or moment.year > LATEST_YEAR:
             raise ValidationError(f"must lie between 2020 and {LATEST_YEAR}, not {value!r}")
         return moment
+
+
+class TruthField(forms.Field):
+    """true or false, as JSON has them (not "yes", not 1)."""
+
+    def to_python(self, value):
+        if not isinstance(value, bool):
+            raise ValidationError("must be true or false", code="type")
+        return value
+
+    def validate(self, value):
+        pass  # False is a value here, not a missing one
 
 
 class ObjectField(forms.Field):
@@ -257,6 +279,46 @@ class DemoRunForm(LessonForm):
 
 class ImportedDemoRunForm(DemoRunForm):
     created = MomentField()
+
+
+MAX_QUIZZES = 50  # quizzes in one lesson, options in one quiz: far above any lesson's
+MAX_OPTIONS = 20
+
+
+class QuizAnswerForm(LessonForm):
+    """Which quiz of the lesson (its number, from 1) and which option (from 0)."""
+
+    quiz = WholeNumberField(min_value=1, max_value=MAX_QUIZZES)
+    choice = WholeNumberField(min_value=0, max_value=MAX_OPTIONS - 1)
+
+
+class PredictionForm(QuizAnswerForm):
+    """A quiz answered on a lesson page. Whether it was right is worked out here, from the
+    lesson, not taken from the page."""
+
+    def clean(self) -> dict:
+        data = super().clean()
+        lesson = get_catalog().lessons.get(data.get("lesson", ""))
+        number, choice = data.get("quiz"), data.get("choice")
+        if lesson is None or number is None or choice is None:
+            return data
+        if number > len(lesson.quizzes):
+            raise ValidationError(f"the lesson has {len(lesson.quizzes)} quizzes, not {number}")
+        quiz = lesson.quizzes[number - 1]
+        if choice >= len(quiz.options):
+            raise ValidationError(
+                f"quiz {number} has {len(quiz.options)} options, not {choice + 1}"
+            )
+        data["right"] = choice == quiz.answer
+        return data
+
+
+class ImportedPredictionForm(QuizAnswerForm):
+    """A prediction in a progress file: kept as it was judged then, though the lesson's
+    quizzes may have changed since."""
+
+    right = TruthField()
+    predicted_at = MomentField()
 
 
 class ImportedExerciseForm(LessonForm):

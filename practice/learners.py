@@ -4,11 +4,12 @@ from datetime import timedelta
 
 from django.contrib.auth.signals import user_logged_in
 from django.db import transaction
+from django.db.models import Q
 from django.dispatch import receiver
 from django.http import HttpRequest
 from django.utils import timezone
 
-from .models import DemoRun, ExerciseResult, Learner, Progress, Review
+from .models import DemoRun, ExerciseResult, Learner, Prediction, Progress, Review
 
 SESSION_KEY = "learner_id"
 
@@ -21,6 +22,17 @@ def current_learner(request: HttpRequest) -> Learner | None:
     if not learner_id:
         return None
     return Learner.objects.filter(pk=learner_id, user__isnull=True).first()
+
+
+def learner_rows(request: HttpRequest) -> Q | None:
+    """A filter on a `learner` foreign key for the rows of this request's learner, without
+    reading the learner itself (as current_learner() would find them); None without one."""
+    if request.user.is_authenticated:
+        return Q(learner__user=request.user)
+    learner_id = request.session.get(SESSION_KEY)
+    if not learner_id:
+        return None
+    return Q(learner_id=learner_id, learner__user__isnull=True)
 
 
 def ensure_learner(request: HttpRequest) -> Learner:
@@ -81,6 +93,7 @@ def merge(source: Learner, target: Learner) -> None:
     Review.objects.filter(learner=source).exclude(review_id__in=already).update(learner=target)
     DemoRun.objects.filter(learner=source).update(learner=target)
     _merge_exercise_results(source, target)
+    _merge_predictions(source, target)
     source.delete()
 
 
@@ -103,6 +116,21 @@ def _merge_exercise_results(source: Learner, target: Learner) -> None:
         passes = [t for t in (mine.passed_at, other.passed_at) if t]
         other.passed_at = min(passes) if passes else None
         other.save()
+
+
+def _merge_predictions(source: Learner, target: Learner) -> None:
+    """Per quiz, the earlier answer is the prediction."""
+    theirs = {
+        (p.lesson, p.quiz): p for p in Prediction.objects.select_for_update().filter(learner=target)
+    }
+    for mine in Prediction.objects.filter(learner=source):
+        other = theirs.get((mine.lesson, mine.quiz))
+        if other is not None and other.predicted_at <= mine.predicted_at:
+            continue
+        if other is not None:
+            other.delete()
+        mine.learner = target
+        mine.save(update_fields=["learner"])
 
 
 @receiver(user_logged_in)

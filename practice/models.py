@@ -61,6 +61,9 @@ class Review(models.Model):
     checked_points = models.JSONField(default=list, blank=True)
     mock = models.CharField(max_length=40, blank=True)  # the mock interview it belonged to
     due_after = models.DateTimeField()
+    # The lesson's FSRS card before this review, so a changed rating can be applied afresh;
+    # None for reviews imported or recorded before ratings could be changed.
+    card_before = models.JSONField(null=True, blank=True, default=None)
 
     class Meta:
         ordering = ["reviewed_at"]
@@ -114,3 +117,26 @@ class ExerciseResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.exercise}: {self.passes} of {self.attempts} passed"
+
+
+class Prediction(models.Model):
+    """A learner's answer to a lesson's "predict before you run" quiz: the first answer is
+    the prediction (later ones come after the explanation), one row per quiz."""
+
+    learner = models.ForeignKey(Learner, on_delete=models.CASCADE, related_name="predictions")
+    lesson = models.CharField(max_length=100)
+    quiz = models.PositiveSmallIntegerField()  # the quiz's number in its lesson, from 1
+    choice = models.PositiveSmallIntegerField()  # the option picked, from 0
+    right = models.BooleanField()
+    predicted_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["predicted_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["learner", "lesson", "quiz"], name="one_prediction_per_quiz"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lesson} quiz {self.quiz}: {'right' if self.right else 'wrong'}"

@@ -5,11 +5,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import DateTimeField, F, JSONField, Q, Value
+from django.http import HttpRequest
 
 from . import clock, forms, scheduling
-from .learners import merge
-from .models import DemoRun, ExerciseResult, Learner, Progress, Review
+from .learners import learner_rows, merge
+from .models import DemoRun, ExerciseResult, Learner, Prediction, Progress, Review
 
 
 class BadImport(ValueError):
@@ -22,10 +23,15 @@ def record_read(learner: Learner, lesson: str) -> None:
         Progress.objects.filter(pk=progress.pk, read_at__isnull=True).update(read_at=clock.now())
 
 
+class ReviewClosed(ValueError):
+    """A changed rating for a review the learner has since moved past; the message says why."""
+
+
 @dataclass(frozen=True)
 class Recorded:
     review: Review
     created: bool  # False when the same review_id was already recorded
+    changed: bool = False  # True when that review's rating was replaced
 
 
 def record_review(
@@ -39,20 +45,30 @@ def record_review(
     checked_points: list[int] | None = None,
     mock: str = "",
 ) -> Recorded:
-    """Apply one rating to the lesson's schedule, exactly once per review_id.
+    """Apply one rating to the lesson's schedule, once per review_id. The same review_id
+    with another rating replaces the earlier one (a mis-click undone): the schedule is
+    worked out again from the card as it was before that review.
 
     Several tabs may rate at the same moment: the progress row is locked (PostgreSQL) or the
     transaction holds SQLite's write lock from its start (IMMEDIATE), so no update is lost.
     """
     existing = Review.objects.filter(learner=learner, review_id=review_id).first()
-    if existing:
+    if existing and existing.rating == rating:
         return Recorded(existing, False)
+    details = {
+        "duration_ms": duration_ms,
+        "answer": answer[: forms.MAX_ANSWER],
+        "checked_points": checked_points or [],
+    }
+    if existing:
+        return _change_rating(existing, rating, details)
     Progress.objects.get_or_create(learner=learner, lesson=lesson)
     try:
         with transaction.atomic():
             progress = Progress.objects.select_for_update().get(learner=learner, lesson=lesson)
             now = clock.now()
-            card = scheduling.review(progress.card, rating, now)
+            before = progress.card
+            card = scheduling.review(before, rating, now)
             progress.card = card.to_dict()
             progress.due = card.due
             progress.reviews += 1
@@ -66,15 +82,100 @@ def record_review(
                 lesson=lesson,
                 rating=rating,
                 reviewed_at=now,
-                duration_ms=duration_ms,
-                answer=answer[: forms.MAX_ANSWER],
-                checked_points=checked_points or [],
                 mock=mock,
                 due_after=card.due,
+                card_before=before,
+                **details,
             )
     except IntegrityError:  # a concurrent request with the same review_id won the race
         return Recorded(Review.objects.get(learner=learner, review_id=review_id), False)
     return Recorded(review, True)
+
+
+def _change_rating(review: Review, rating: int, details: dict) -> Recorded:
+    with transaction.atomic():
+        progress = Progress.objects.select_for_update().get(
+            learner=review.learner, lesson=review.lesson
+        )
+        review.refresh_from_db()
+        later = Review.objects.filter(
+            learner=review.learner, lesson=review.lesson, reviewed_at__gt=review.reviewed_at
+        )
+        if review.card_before is None:
+            raise ReviewClosed("this rating was recorded elsewhere and can no longer change")
+        if later.exists() or progress.last_reviewed != review.reviewed_at:
+            raise ReviewClosed(
+                "this question has been rated again since; only the latest rating can change"
+            )
+        card = scheduling.review(review.card_before, rating, review.reviewed_at)
+        progress.card = card.to_dict()
+        progress.due = card.due
+        progress.last_rating = rating
+        progress.save(update_fields=["card", "due", "last_rating"])
+        review.rating = rating
+        review.due_after = card.due
+        for name, value in details.items():
+            setattr(review, name, value)
+        review.save()
+    return Recorded(review, False, changed=True)
+
+
+@dataclass(frozen=True)
+class Predicted:
+    prediction: Prediction
+    created: bool  # False when this quiz was answered before: the first answer stands
+
+
+def record_prediction(
+    learner: Learner, *, lesson: str, quiz: int, choice: int, right: bool
+) -> Predicted:
+    """Keep the learner's first answer to a lesson's quiz. A wrong prediction brings the
+    question forward: it is due now, whatever its schedule said."""
+    now = clock.now()
+    try:
+        with transaction.atomic():
+            prediction, created = Prediction.objects.get_or_create(
+                learner=learner,
+                lesson=lesson,
+                quiz=quiz,
+                defaults={"choice": choice, "right": right, "predicted_at": now},
+            )
+    except IntegrityError:  # the same quiz answered twice at once: the other one is first
+        prediction, created = (
+            Prediction.objects.get(learner=learner, lesson=lesson, quiz=quiz),
+            False,
+        )
+    if created and not right:
+        Progress.objects.get_or_create(learner=learner, lesson=lesson)
+        Progress.objects.filter(learner=learner, lesson=lesson).exclude(due__lte=now).update(
+            due=now
+        )
+    return Predicted(prediction, created)
+
+
+def prediction_counts(learner: Learner | None) -> dict[str, int]:
+    """How many quizzes the learner predicted, and how many of those rightly."""
+    if learner is None:
+        return {"predicted": 0, "predicted_right": 0}
+    rows = Prediction.objects.filter(learner=learner)
+    return {"predicted": rows.count(), "predicted_right": rows.filter(right=True).count()}
+
+
+def mispredicted_lessons(learner: Learner | None) -> set[str]:
+    """Lessons with a wrong prediction not yet followed by a review of the question."""
+    if learner is None:
+        return set()
+    reviewed = {
+        p.lesson: p.last_reviewed
+        for p in Progress.objects.filter(learner=learner, last_reviewed__isnull=False)
+    }
+    return {
+        lesson
+        for lesson, when in Prediction.objects.filter(learner=learner, right=False).values_list(
+            "lesson", "predicted_at"
+        )
+        if lesson not in reviewed or reviewed[lesson] < when
+    }
 
 
 KEEP_DEMO_RUNS = 40  # per learner and lesson: the newest runs are the ones quoted
@@ -105,16 +206,109 @@ def lesson_states(learner: Learner | None) -> dict[str, dict]:
         return {}
     now = clock.now()
     return {
-        p.lesson: {
-            "read": p.read_at is not None,
-            "practised": p.reviews > 0,
-            "due": p.due is not None and p.due <= now,
-            "mastered": scheduling.is_mastered(p.card),
-            "due_at": p.due,
-            "reviews": p.reviews,
-        }
+        p.lesson: _lesson_state(
+            read_at=p.read_at, reviews=p.reviews, due=p.due, card=p.card, now=now
+        )
         for p in Progress.objects.filter(learner=learner)
     }
+
+
+def _lesson_state(
+    *, read_at: datetime | None, reviews: int, due: datetime | None, card: dict, now: datetime
+) -> dict:
+    return {
+        "read": read_at is not None,
+        "practised": reviews > 0,
+        "due": due is not None and due <= now,
+        "mastered": scheduling.is_mastered(card),
+        "due_at": due,
+        "reviews": reviews,
+    }
+
+
+def _exercise_result(
+    *, lesson: str, attempts: int, passes: int, last_status: str, passed_at: datetime | None
+) -> dict:
+    return {
+        "lesson": lesson,
+        "attempts": attempts,
+        "passes": passes,
+        "passed": passes > 0,
+        "last_status": last_status,
+        "passed_at": passed_at,
+    }
+
+
+@dataclass(frozen=True)
+class PageRecords:
+    """What pages show of a learner: lesson_states() and exercise_results(), read together."""
+
+    lessons: dict[str, dict]
+    exercises: dict[str, dict]
+
+
+# Both tables as one row shape, so that one query (a UNION ALL) reads them together.
+_ROW = (
+    "r_kind",
+    "r_name",
+    "r_lesson",
+    "r_at",
+    "r_due",
+    "r_count",
+    "r_passes",
+    "r_status",
+    "r_card",
+)
+
+
+def page_records(request: HttpRequest) -> PageRecords:
+    """The request's learner's lesson states and exercise results in one query, read once per
+    request (a page's badges, blocks and summary share it); no query without a learner."""
+    cached = getattr(request, "_page_records", None)
+    if cached is not None:
+        return cached
+    owner = learner_rows(request)
+    records = PageRecords({}, {}) if owner is None else _read_records(owner)
+    request._page_records = records
+    return records
+
+
+def _read_records(owner: Q) -> PageRecords:
+    lessons = Progress.objects.filter(owner).annotate(
+        r_kind=Value("lesson"),
+        r_name=F("lesson"),
+        r_lesson=F("lesson"),
+        r_at=F("read_at"),
+        r_due=F("due"),
+        r_count=F("reviews"),
+        r_passes=Value(0),
+        r_status=Value(""),
+        r_card=F("card"),
+    )
+    exercises = ExerciseResult.objects.filter(owner).annotate(
+        r_kind=Value("exercise"),
+        r_name=F("exercise"),
+        r_lesson=F("lesson"),
+        r_at=F("passed_at"),
+        r_due=Value(None, output_field=DateTimeField()),
+        r_count=F("attempts"),
+        r_passes=F("passes"),
+        r_status=F("last_status"),
+        r_card=Value(None, output_field=JSONField()),
+    )
+    now = clock.now()
+    records = PageRecords({}, {})
+    rows = lessons.values_list(*_ROW).union(exercises.values_list(*_ROW), all=True)
+    for kind, name, lesson, at, due, count, passes, status, card in rows:
+        if kind == "lesson":
+            records.lessons[name] = _lesson_state(
+                read_at=at, reviews=count, due=due, card=card or {}, now=now
+            )
+        else:
+            records.exercises[name] = _exercise_result(
+                lesson=lesson, attempts=count, passes=passes, last_status=status, passed_at=at
+            )
+    return records
 
 
 def streak(learner: Learner | None) -> int:
@@ -145,6 +339,7 @@ def summary(learner: Learner | None) -> dict:
         "reviews": sum(s["reviews"] for s in states.values()),
         "demos_run": DemoRun.objects.filter(learner=learner).count() if learner else 0,
         "streak": streak(learner),
+        **prediction_counts(learner),
     }
 
 
@@ -193,14 +388,13 @@ def exercise_results(learner: Learner | None) -> dict[str, dict]:
     if learner is None:
         return {}
     return {
-        r.exercise: {
-            "lesson": r.lesson,
-            "attempts": r.attempts,
-            "passes": r.passes,
-            "passed": r.passes > 0,
-            "last_status": r.last_status,
-            "passed_at": r.passed_at,
-        }
+        r.exercise: _exercise_result(
+            lesson=r.lesson,
+            attempts=r.attempts,
+            passes=r.passes,
+            last_status=r.last_status,
+            passed_at=r.passed_at,
+        )
         for r in ExerciseResult.objects.filter(learner=learner)
     }
 
@@ -229,6 +423,7 @@ def export(learner: Learner | None) -> dict:
         "reviews": [],
         "demo_runs": [],
         "exercises": [],
+        "predictions": [],
     }
     if learner is None:
         return data
@@ -282,16 +477,58 @@ def export(learner: Learner | None) -> dict:
                 "passed_at": _iso(e.passed_at),
             }
         )
+    for prediction in Prediction.objects.filter(learner=learner).order_by("lesson", "quiz"):
+        data["predictions"].append(
+            {
+                "lesson": prediction.lesson,
+                "quiz": prediction.quiz,
+                "choice": prediction.choice,
+                "right": prediction.right,
+                "predicted_at": prediction.predicted_at.isoformat(),
+            }
+        )
     return data
 
 
-MAX_IMPORT = {"progress": 200, "reviews": 5000, "demo_runs": 1000, "exercises": 200}
+MAX_IMPORT = {
+    "progress": 200,
+    "reviews": 5000,
+    "demo_runs": 1000,
+    "exercises": 200,
+    "predictions": 2000,
+}
 IMPORT_FORMS = {
     "progress": forms.ImportedProgressForm,
     "reviews": forms.ImportedReviewForm,
     "demo_runs": forms.ImportedDemoRunForm,
     "exercises": forms.ImportedExerciseForm,
+    "predictions": forms.ImportedPredictionForm,
 }
+
+
+def read_import_file(raw: bytes, *, limit: int) -> dict[str, list[dict]]:
+    """Validate the bytes of an uploaded progress file; raise BadImport saying in words what
+    is wrong with the file (never a parser's message)."""
+    if len(raw) > limit:
+        raise BadImport(f"the file is larger than {limit // 1_000_000} MB")
+    if not raw.strip():
+        raise BadImport("the file is empty")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise BadImport(
+            "the file is not text: a progress file is the JSON the Export button saves"
+        ) from None
+    try:
+        data = forms.read_json(text)
+    except forms.NotJSON as exc:
+        raise BadImport(
+            f"the file is not JSON: it stops making sense at line {exc.line}, column "
+            f"{exc.column} (was it cut short or edited?)"
+        ) from None
+    except forms.BadBody as exc:
+        raise BadImport(f"the file is not usable JSON: {exc}") from None
+    return read_import(data)
 
 
 def read_import(data: object) -> dict[str, list[dict]]:
@@ -327,6 +564,10 @@ def read_import(data: object) -> dict[str, list[dict]]:
     twice = sorted({slug for slug in exercises if exercises.count(slug) > 1})
     if twice:
         raise BadImport(f"exercises lists the exercise {twice[0]!r} more than once")
+    quizzes = [(item["lesson"], item["quiz"]) for item in cleaned["predictions"]]
+    twice = sorted({quiz for quiz in quizzes if quizzes.count(quiz) > 1})
+    if twice:
+        raise BadImport(f"predictions lists quiz {twice[0][1]} of {twice[0][0]!r} more than once")
     return cleaned
 
 
@@ -346,6 +587,9 @@ def import_into(learner: Learner, cleaned: dict[str, list[dict]]) -> dict[str, i
         )
         ExerciseResult.objects.bulk_create(
             ExerciseResult(learner=staging, **item) for item in cleaned["exercises"]
+        )
+        Prediction.objects.bulk_create(
+            Prediction(learner=staging, **item) for item in cleaned["predictions"]
         )
         merge(staging, learner)
     return {key: len(items) for key, items in cleaned.items()}

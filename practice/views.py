@@ -2,8 +2,6 @@
 and transactions belong in sync code."""
 
 import json
-import random
-import uuid
 
 from django.conf import settings
 from django.contrib import messages
@@ -12,17 +10,14 @@ from django.contrib.auth.forms import UserCreationForm
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from lessons.catalog import get_catalog
-from lessons.tracks import TRACKS
 from ops.ratelimit import CounterUnavailable, client_address, hit
 from playground.registry import DEMOS
 
-from . import clock, forms, progress, scheduling
+from . import clock, forms, mock, progress, review_queue, scheduling
 from .learners import current_learner, ensure_learner
-
-MAX_MOCK_QUESTIONS = 20
 
 
 def _bad(message: str, status: int = 400) -> JsonResponse:
@@ -62,49 +57,24 @@ def _form(request: HttpRequest, form_class: type[forms.LessonForm]):
     return None, _bad(form.problem())
 
 
-def queue(learner) -> tuple[list, list, list]:
-    """(due now, never practised, coming up), each a list of (lesson, state)."""
-    catalog, states = get_catalog(), progress.lesson_states(learner)
-    due, new, upcoming = [], [], []
-    for _track, lessons in catalog.tracks():
-        for lesson in lessons:
-            state = states.get(lesson.slug)
-            if state is None or not state["practised"]:
-                new.append((lesson, state))
-            elif state["due"]:
-                due.append((lesson, state))
-            else:
-                upcoming.append((lesson, state))
-    due.sort(key=lambda item: item[1]["due_at"])
-    upcoming.sort(key=lambda item: item[1]["due_at"])
-    return due, new, upcoming
-
-
-def next_in_queue(learner, after: str) -> str | None:
-    due, _, _ = queue(learner)
-    slugs = [lesson.slug for lesson, _ in due if lesson.slug != after]
-    return reverse("practice:question", args=[slugs[0]]) + "?queue=1" if slugs else None
-
-
-@require_GET
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     learner = current_learner(request)
-    due, new, upcoming = queue(learner)
+    queue = review_queue.build(learner)
     return render(
         request,
         "practice/home.html",
         {
-            "due": due,
-            "new": new,
-            "upcoming": upcoming[:10],
+            "due": queue.due,
+            "new": queue.new,
+            "upcoming": queue.upcoming[:10],
             "summary": progress.summary(learner),
             "tracks": [track for track, _ in get_catalog().tracks()],
-            "now": clock.now(),
         },
     )
 
 
-@require_GET
+@require_safe
 def question(request: HttpRequest, slug: str) -> HttpResponse:
     lesson = get_catalog().lessons.get(slug)
     if lesson is None:
@@ -160,26 +130,32 @@ def evidence(learner, slug: str) -> list[str]:
     return sentences
 
 
-@require_GET
-def mock(request: HttpRequest) -> HttpResponse:
-    catalog = get_catalog()
-    track = request.GET.get("track", "all")
-    if track != "all" and track not in TRACKS:
-        raise Http404("No such track.")
-    pool = [lesson for lesson in catalog.lessons.values() if track in ("all", lesson.track)]
+@require_safe
+def mock_start(request: HttpRequest) -> HttpResponse:
+    """A new interview: its own id, so its questions stay the same on reload."""
     try:
-        count = int(request.GET.get("n", 5))
-    except ValueError:
-        count = 5
-    count = max(1, min(count, MAX_MOCK_QUESTIONS, len(pool)))
-    chosen = random.sample(pool, count) if pool else []
+        settings_ = mock.read_settings(request.GET)
+    except mock.UnknownMock as exc:
+        raise Http404(str(exc)) from None
+    url = reverse("practice:mock", args=[mock.new_id()])
+    return redirect(f"{url}?{settings_.query()}")
+
+
+@require_safe
+def mock_interview(request: HttpRequest, mock_id: str) -> HttpResponse:
+    try:
+        chosen = mock.read_settings(request.GET)
+        interview = mock.draw(mock_id, chosen)
+    except mock.UnknownMock as exc:
+        raise Http404(str(exc)) from None
     return render(
         request,
         "practice/mock.html",
         {
-            "questions": chosen,
-            "track": TRACKS.get(track),
-            "mock_id": uuid.uuid4().hex,
+            "mock": interview,
+            "questions": interview.questions,
+            "track": interview.track,
+            "mock_query": chosen.query(),
             "ratings": [{"value": v, "label": label} for v, label in scheduling.RATINGS.items()],
         },
     )
@@ -192,16 +168,20 @@ def api_review(request: HttpRequest) -> JsonResponse:
         return error
     data = form.cleaned_data
     learner = ensure_learner(request)
-    recorded = progress.record_review(learner, **data)
+    try:
+        recorded = progress.record_review(learner, **data)
+    except progress.ReviewClosed as exc:
+        return _bad(f"Not changed: {exc}.", 409)
     due = recorded.review.due_after
     return JsonResponse(
         {
             "recorded": recorded.created,
+            "changed": recorded.changed,
             "lesson": data["lesson"],
-            "rating": data["rating"],
+            "rating": recorded.review.rating,
             "due": due.isoformat(),
             "comes_back_in": scheduling.humanise(due - clock.now()),
-            "next": next_in_queue(learner, data["lesson"]),
+            "next": review_queue.next_due(learner, data["lesson"]),
         },
         status=201 if recorded.created else 200,
     )
@@ -225,7 +205,24 @@ def api_demo_run(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"recorded": True}, status=201)
 
 
-@require_GET
+@require_POST
+def api_prediction(request: HttpRequest) -> JsonResponse:
+    form, error = _form(request, forms.PredictionForm)
+    if error:
+        return error
+    learner = ensure_learner(request)
+    predicted = progress.record_prediction(learner, **form.cleaned_data)
+    return JsonResponse(
+        {
+            "recorded": predicted.created,
+            "right": predicted.prediction.right,
+            **progress.prediction_counts(learner),
+        },
+        status=201 if predicted.created else 200,
+    )
+
+
+@require_safe
 def export(request: HttpRequest) -> JsonResponse:
     response = JsonResponse(
         progress.export(current_learner(request)), json_dumps_params={"indent": 2}
@@ -246,20 +243,24 @@ def import_progress(request: HttpRequest) -> HttpResponse:
         return redirect("practice:home")
     upload = request.FILES.get("file")
     try:
-        if upload and upload.size > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
-            raise progress.BadImport("the file is larger than 5 MB")
-        cleaned = progress.read_import(forms.read_json(upload.read() if upload else request.body))
+        if upload:
+            cleaned = progress.read_import_file(
+                upload.read(), limit=settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+            )
+        else:
+            cleaned = progress.read_import(forms.read_json(request.body))
         # Only a valid file makes a learner: a refused import leaves nothing behind.
         counts = progress.import_into(ensure_learner(request), cleaned)
     except (forms.BadBody, progress.BadImport) as exc:
-        message = f"Could not import: {exc}"
+        message = f"Could not import: {exc}. Your progress is unchanged."
         if wants_json:
             return _bad(message)
         messages.error(request, message)
         return redirect("practice:home")
     message = (
         f"Imported {counts['progress']} lessons, {counts['reviews']} reviews, "
-        f"{counts['demo_runs']} demo runs and {counts['exercises']} exercise results."
+        f"{counts['demo_runs']} demo runs, {counts['exercises']} exercise results and "
+        f"{counts['predictions']} predictions."
     )
     if wants_json:
         return JsonResponse({"imported": counts})
@@ -267,7 +268,7 @@ def import_progress(request: HttpRequest) -> HttpResponse:
     return redirect("practice:home")
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def signup(request: HttpRequest) -> HttpResponse:
     form = UserCreationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -29,7 +29,7 @@ def fresh_counters():
     from django.core.cache import caches
     from django.core.cache.backends.redis import RedisCache
 
-    for alias in ("default", "limits"):
+    for alias in ("default", "limits", "sessions"):
         cache = caches[alias]
         if isinstance(cache, RedisCache):
             # Never clear(): on Redis that is FLUSHDB, for every prefix on the server.

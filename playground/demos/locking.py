@@ -6,6 +6,8 @@ hold a transaction open across awaits.
 """
 
 import asyncio
+import contextlib
+import threading
 import time
 
 from asgiref.sync import sync_to_async
@@ -40,6 +42,7 @@ locking = Demo(
 )
 
 START_BALANCE = 100
+BOTH_READ_SECONDS = 5  # the longest a withdrawal without a lock waits for the other's read
 
 
 def verdict(*, final: int, applied: int, amount: int) -> dict:
@@ -60,12 +63,25 @@ def verdict(*, final: int, applied: int, amount: int) -> dict:
     }
 
 
-def withdraw(trace, label: str, account_id: int, amount: int, hold_ms: int, mode: str) -> None:
+def withdraw(
+    trace,
+    label: str,
+    account_id: int,
+    amount: int,
+    hold_ms: int,
+    mode: str,
+    both_read: threading.Barrier,
+) -> None:
     try:
         with trace.span(label, "db") as span:
             if mode == "no-lock":
                 # Wrong: read, think, write. Both withdrawals can read the same balance.
                 account = Account.objects.get(pk=account_id)
+                # The interleaving that loses an update, every time: neither writes before
+                # both have read (on a busy server B's connection can otherwise take longer
+                # than A's whole transaction, and the race is simply not run).
+                with contextlib.suppress(threading.BrokenBarrierError):
+                    both_read.wait()
                 time.sleep(hold_ms / 1000)
                 account.balance -= amount
                 account.save(update_fields=["balance"])
@@ -94,7 +110,8 @@ async def run_withdrawals(params, trace, mode: str) -> dict:
     try:
         first = sync_to_async(withdraw, thread_sensitive=False)
         second = sync_to_async(withdraw, thread_sensitive=False)
-        args = (account.pk, params["amount"], params["hold_ms"], mode)
+        both_read = threading.Barrier(2, timeout=BOTH_READ_SECONDS)
+        args = (account.pk, params["amount"], params["hold_ms"], mode, both_read)
 
         async def later():
             await asyncio.sleep(0.03)  # B starts just after A has read the row

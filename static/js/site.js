@@ -1,5 +1,7 @@
-// Every page: the theme toggle, copy buttons, keyboard shortcuts, the read mark and quizzes.
+// Every page: the theme toggle, copy buttons, keyboard shortcuts, the read mark, quizzes and
+// the predictions they record.
 import { copyButtons } from "./site/copy-buttons.js";
+import { recordPredictions } from "./site/predictions.js";
 import { quiz } from "./site/quiz.js";
 import { markReadAtTheEnd } from "./site/reading.js";
 import { shortcuts } from "./site/shortcuts.js";
@@ -14,3 +16,4 @@ markReadAtTheEnd(
   document.body.dataset.readUrl,
 );
 document.querySelectorAll("form[data-quiz]").forEach(quiz);
+recordPredictions(document.body.dataset.predictionUrl);

@@ -83,27 +83,267 @@ def test_practise_with_the_keyboard_only_and_come_back_when_due(page: Page, site
     expect(page.locator("[data-rated]")).to_contain_text("comes back in")
 
 
-def test_mock_interview_of_three_questions(page: Page, site):
+def test_rating_easy_shows_the_same_schedule_on_the_queue_page(page: Page, site):
     holder, _ = site
-    page.goto(holder["server"].url + "/practice/")
+    url = holder["server"].url
+    page.goto(url + "/practice/async-views/")
+    page.get_by_role("button", name=re.compile("Reveal")).click()
+    easy = page.locator("[data-rating='4'] .comes-back")
+    promised = easy.inner_text().removeprefix("back in ")
+    assert promised.endswith("days")
+    page.locator("[data-rating='4']").click()
+    expect(page.locator("[data-rated]")).to_have_text(
+        f"Saved. This question comes back in {promised}."
+    )
+    page.goto(url + "/practice/")
+    entry = page.locator("[data-queue='upcoming'] li", has_text="asynchronous views")
+    expect(entry).to_contain_text(f"in {promised}")
+    body = page.locator("main").inner_text()
+    assert f"The next question comes back in {promised}." in body
+    assert "0 minutes" not in body
+
+
+def test_reveal_goes_away_and_a_mis_clicked_rating_can_be_changed(page: Page, site):
+    holder, _ = site
+    server = holder["server"]
+    page.goto(server.url + "/practice/wsgi-vs-asgi/")
+    reveal = page.get_by_role("button", name=re.compile("Reveal"))
+    reveal.click()
+    expect(reveal).to_be_hidden()
+    again, easy = page.locator("[data-rating='1']"), page.locator("[data-rating='4']")
+    easy_in = easy.locator(".comes-back").inner_text().removeprefix("back in ")
+    again.click()
+    expect(page.locator("[data-rated]")).to_contain_text("Saved.")
+    expect(again).to_have_attribute("aria-pressed", "true")
+    easy.click()
+    expect(page.locator("[data-rated]")).to_have_text(
+        f"Changed to Easy. This question comes back in {easy_in}."
+    )
+    expect(easy).to_have_attribute("aria-pressed", "true")
+    expect(again).to_have_attribute("aria-pressed", "false")
+    rows = server.query(
+        "SELECT r.rating, r.due_after, p.due, p.reviews FROM practice_review r "
+        "JOIN practice_progress p ON p.learner_id = r.learner_id AND p.lesson = r.lesson "
+        "WHERE r.lesson = 'wsgi-vs-asgi'"
+    )
+    assert len(rows) == 1
+    rating, due_after, due, reviews = rows[0]
+    assert (rating, reviews) == (4, 1)
+    assert str(due_after) == str(due)
+    page.goto(server.url + "/practice/")
+    entry = page.locator("[data-queue='upcoming'] li", has_text="WSGI")
+    expect(entry).to_contain_text(f"in {easy_in}")
+
+
+def test_a_prediction_is_recorded_and_a_wrong_one_brings_the_question_forward(page: Page, site):
+    holder, _ = site
+    server = holder["server"]
+    page.goto(server.url + "/lessons/async-views/")
+    quiz = page.locator("form[data-quiz]").first
+    quiz.get_by_label("async ≈ 900 ms, sync ≈ 900 ms").check()
+    quiz.get_by_role("button", name="Check my answer").click()
+    expect(quiz.locator(".quiz-verdict")).to_have_text("Not quite.")
+    expect(quiz.locator(".quiz-recorded")).to_have_text(
+        "Kept in your practice record (predicted right 0 of 1): this question is now due "
+        "for review."
+    )
+    # Answering again, after the explanation, does not change the prediction.
+    quiz.get_by_label("async ≈ 300 ms, sync ≈ 900 ms").check()
+    quiz.get_by_role("button", name="Check my answer").click()
+    expect(quiz.locator(".quiz-verdict")).to_have_text("Right.")
+    expect(quiz.locator(".quiz-recorded")).to_have_count(1)
+    page.goto(server.url + "/practice/")
+    expect(page.locator("[data-predictions]")).to_contain_text("Predicted right 0 of 1")
+    due = page.locator("[data-queue='due'] li", has_text="asynchronous views")
+    expect(due).to_contain_text("your prediction missed")
+    # Back on the lesson another day, the first answer still stands.
+    page.goto(server.url + "/lessons/async-views/")
+    quiz = page.locator("form[data-quiz]").first
+    quiz.get_by_label("async ≈ 300 ms, sync ≈ 900 ms").check()
+    quiz.get_by_role("button", name="Check my answer").click()
+    expect(quiz.locator(".quiz-recorded")).to_have_text(
+        "Your first answer to this quiz stays your prediction: predicted right 0 of 1."
+    )
+
+
+def start_mock(page: Page, url: str, count: int, at_end: bool = False) -> list[str]:
+    page.goto(url + "/practice/")
     page.locator("select[name=track]").select_option("async")
-    page.locator("input[name=n]").fill("3")
+    page.locator("input[name=n]").fill(str(count))
+    if at_end:
+        page.get_by_label(re.compile("Model answers only at the end")).check()
     page.get_by_role("button", name="Start the mock interview").click()
     expect(page.locator("[data-practice][data-ready]")).to_be_attached()  # scripts have run
-    expect(page.locator("[data-mock-progress]")).to_have_text("Question 1 of 3")
-    for number, rating in enumerate(("1", "3", "4"), start=1):
-        question = page.locator("[data-mock-question]:visible")
-        expect(page.locator("[data-mock-progress]")).to_have_text(f"Question {number} of 3")
-        question.locator("[data-answer]").fill(f"answer {number}")
-        question.get_by_role("button", name=re.compile("Reveal")).click()
-        question.locator(f"[data-rating='{rating}']").click()
-        if number < 3:
-            expect(page.locator("[data-mock-progress]")).to_have_text(f"Question {number + 1} of 3")
+    return page.locator("[data-rehearsal]").evaluate_all("all => all.map(r => r.dataset.lesson)")
+
+
+def reload_past_the_warning(page: Page) -> None:
+    """Reload, answering the "leave this page?" warning the interview must ask first."""
+    asked: list[str] = []
+
+    def leave(dialog) -> None:
+        asked.append(dialog.type)
+        dialog.accept()
+
+    page.once("dialog", leave)
+    page.reload()
+    expect(page.locator("[data-practice][data-ready]")).to_be_attached()
+    assert asked == ["beforeunload"]
+
+
+def test_a_mock_interview_survives_a_reload_with_skip_and_summary(page: Page, site):
+    holder, _ = site
+    drawn = start_mock(page, holder["server"].url, 3)
+    progress = page.locator("[data-mock-progress]")
+    expect(progress).to_have_text("Question 1 of 3")
+    question = page.locator("[data-mock-question]:visible")
+    question.locator("[data-answer]").fill("answer 1")
+    question.get_by_role("button", name=re.compile("Reveal")).click()
+    question.locator("[data-point='0']").check()
+    question.locator("[data-rating='1']").click()
+    expect(question.locator("[data-rated]")).to_contain_text("Saved.")
+    next_button = page.locator("[data-mock-next]")
+    expect(next_button).to_be_focused()
+    reload_past_the_warning(page)
+    # The same interview: the same questions, the rating kept, still changeable.
+    assert (
+        page.locator("[data-rehearsal]").evaluate_all("all => all.map(r => r.dataset.lesson)")
+        == drawn
+    )
+    expect(progress).to_have_text("Question 1 of 3")
+    question = page.locator("[data-mock-question]:visible")
+    expect(question.locator("[data-rating='1']")).to_have_attribute("aria-pressed", "true")
+    question.locator("[data-rating='2']").click()
+    expect(question.locator("[data-rated]")).to_contain_text("Changed to Hard.")
+    next_button.click()
+    expect(progress).to_have_text("Question 2 of 3")
+    page.locator("[data-mock-question]:visible [data-answer]").fill("a draft, half done")
+    reload_past_the_warning(page)
+    expect(progress).to_have_text("Question 2 of 3")
+    question = page.locator("[data-mock-question]:visible")
+    expect(question.locator("[data-answer]")).to_have_value("a draft, half done")
+    expect(question.locator("[data-draft-note]")).to_be_visible()
+    page.get_by_role("button", name="Skip this question").click()
+    expect(progress).to_have_text("Question 3 of 3")
+    question = page.locator("[data-mock-question]:visible")
+    question.get_by_role("button", name=re.compile("Reveal")).click()
+    question.locator("[data-rating='4']").click()
+    expect(next_button).to_have_text("See the summary")
+    next_button.click()
     summary = page.locator("[data-mock-summary]")
     expect(summary).to_be_visible()
-    expect(summary.locator("tbody tr")).to_have_count(3)
+    rows = summary.locator("tbody tr")
+    expect(rows).to_have_count(3)
+    expect(rows.nth(0)).to_contain_text("Hard")
+    expect(rows.nth(0).locator("td").nth(1)).to_have_text(re.compile(r"^1 of \d+$"))
+    expect(rows.nth(1)).to_contain_text("skipped")
+    expect(rows.nth(2)).to_contain_text("Easy")
+    expect(rows.nth(1).get_by_role("link")).to_have_attribute("href", f"/practice/{drawn[1]}/")
     expect(summary.locator("[data-summary-advice]")).to_contain_text("Review first:")
     screenshot(page, "practice-mock-summary")
+    # A finished interview asks nothing on leaving, and a reload shows its summary.
+    page.reload()
+    expect(page.locator("[data-mock-summary]")).to_be_visible()
+    expect(page.locator("[data-mock-summary] tbody tr")).to_have_count(3)
+
+
+def test_a_mock_with_model_answers_at_the_end_and_ended_early(page: Page, site):
+    holder, _ = site
+    start_mock(page, holder["server"].url, 3, at_end=True)
+    progress = page.locator("[data-mock-progress]")
+    for number in (1, 2):
+        question = page.locator("[data-mock-question]:visible")
+        expect(progress).to_have_text(f"Question {number} of 3")
+        expect(question.get_by_role("button", name=re.compile("Reveal"))).to_be_hidden()
+        question.locator("[data-answer]").fill(f"answer {number}")
+        page.keyboard.press("Escape")
+        page.keyboard.press("Space")  # reveals nothing: the answers come at the end
+        expect(question.locator("[data-revealed]")).to_be_hidden()
+        page.get_by_role(
+            "button", name=re.compile("^(Next question|On to the model answers)$")
+        ).click()
+    page.get_by_role("button", name="Skip this question").click()  # the third, unanswered
+    expect(progress).to_have_text("Model answers: question 1 of 3")
+    question = page.locator("[data-mock-question]:visible")
+    expect(question.locator("[data-answer]")).to_have_value("answer 1")
+    expect(question.locator(".model-answer")).to_be_visible()
+    question.locator("[data-rating='3']").click()
+    page.get_by_role("button", name="Next question").click()
+    expect(progress).to_have_text("Model answers: question 2 of 3")
+    page.get_by_role("button", name="End the interview now").click()
+    rows = page.locator("[data-mock-summary] tbody tr")
+    expect(rows).to_have_count(3)
+    expect(rows.nth(0)).to_contain_text("Good")
+    expect(rows.nth(1)).to_contain_text("not reached")
+    expect(rows.nth(2)).to_contain_text("skipped")
+    expect(progress).to_have_text("Done: 1 of 3 questions rated.")
+
+
+def test_the_clock_starts_on_start_says_times_up_and_keeps_the_answers_time(page: Page, site):
+    holder, _ = site
+    server = holder["server"]
+    page.clock.install()
+    page.goto(server.url + "/practice/caching/")
+    timer = page.locator("[data-timer]")
+    expect(timer).to_have_text("2:00")
+    page.clock.fast_forward(20_000)
+    expect(timer).to_have_text("2:00")  # not started: nothing counts
+    page.get_by_role("button", name="Start the clock").click()
+    page.clock.fast_forward(70_000)
+    expect(timer).to_have_text("0:50")
+    expect(page.locator("[data-time-up]")).to_have_text("")
+    page.locator("[data-timer-length]").select_option("60")  # shorter: time is up already
+    expect(timer).to_have_text("-0:10")
+    expect(page.locator("[data-time-up]")).to_have_text(
+        "Time's up. Finish your sentence, then reveal the model answer."
+    )
+    page.locator("[data-timer-length]").select_option("180")
+    expect(timer).to_have_text("1:50")
+    expect(page.locator("[data-time-up]")).to_have_text("")
+    page.clock.fast_forward(5_000)
+    page.get_by_role("button", name=re.compile("Reveal")).click()
+    page.locator("[data-rating='3']").click()
+    expect(page.locator("[data-rated]")).to_contain_text("Saved.")
+    [(duration,)] = server.query("SELECT duration_ms FROM practice_review WHERE lesson = 'caching'")
+    assert 70_000 <= duration < 80_000  # from Start to Reveal, whatever the length did
+
+
+def test_an_answer_typed_before_a_reload_is_still_there(page: Page, site):
+    holder, _ = site
+    url = holder["server"].url + "/practice/transactions/"
+    page.goto(url)
+    timer = page.locator("[data-timer]")
+    page.locator("[data-answer]").press_sequentially("atomic() opens")
+    expect(page.get_by_role("button", name="Start the clock")).to_be_hidden()  # typing started it
+    expect(timer).not_to_have_text("2:00")
+    page.reload()
+    expect(page.locator("[data-answer]")).to_have_value("atomic() opens")
+    expect(page.locator("[data-draft-note]")).to_be_visible()
+    page.get_by_role("button", name=re.compile("Reveal")).click()
+    page.locator("[data-rating='3']").click()
+    expect(page.locator("[data-rated]")).to_contain_text("Saved.")
+    page.reload()  # rated: the draft went with the review
+    expect(page.locator("[data-answer]")).to_have_value("")
+
+
+def test_touch_screens_show_no_keyboard_hints(browser: Browser, site):
+    holder, _ = site
+    context = browser.new_context(
+        has_touch=True, is_mobile=True, viewport={"width": 375, "height": 800}
+    )
+    page = context.new_page()
+    page.goto(holder["server"].url + "/practice/async-views/")
+    expect(page.locator(".keys")).to_be_hidden()
+    expect(page.locator("[data-reveal] kbd")).to_be_hidden()
+    expect(page.locator("[data-answer]")).to_have_attribute(
+        "placeholder", re.compile("^(?!.*Ctrl)")
+    )
+    context.close()
+    desktop = browser.new_context()
+    page = desktop.new_page()
+    page.goto(holder["server"].url + "/practice/async-views/")
+    expect(page.locator(".keys")).to_be_visible()
+    desktop.close()
 
 
 def test_progress_survives_a_restart_and_moves_by_export_import(

@@ -132,3 +132,13 @@ def test_readable_on_a_phone(browser, server: RunningServer):
     assert overflow <= 0, f"page is {overflow}px wider than the phone screen"
     screenshot(page, "lesson-phone")
     context.close()
+
+
+def test_reaching_the_end_of_a_cached_lesson_marks_it_read(page: Page, server: RunningServer):
+    """The page carries no CSRF token: the read is posted with the csrftoken cookie's."""
+    page.goto(server.url + "/lessons/sync-to-async/")
+    with page.expect_response(re.compile(r"/practice/api/read$")) as reply:
+        page.locator(".pager").scroll_into_view_if_needed()
+    assert reply.value.status == 200
+    page.reload()
+    expect(page.locator(".lesson-header .progress-badge").first).to_have_text("read")

@@ -10,6 +10,7 @@ import pytest
 from django.test import Client
 
 from exercises import pool as pool_module
+from exercises import running
 from exercises.catalog import get_catalog
 from exercises.checks import TRACE_KEYS
 from exercises.forms import MAX_CODE_BYTES
@@ -72,6 +73,8 @@ def test_an_unknown_exercise_is_404(client, browser):
         ({"code": ["print(1)"]}, "code must be text, not a list"),
         ({"code": "#" * (MAX_CODE_BYTES + 1)}, "code is 20,481 bytes; at most 20 KB"),
         ({"code": "é" * (MAX_CODE_BYTES // 2 + 1)}, "at most 20 KB"),
+        ('{"code": ' + "[" * 100_000 + "]" * 100_000 + "}", "JSON nested too deeply"),
+        ({"code": "x = '\ud800'"}, "code holds a lone surrogate"),
     ],
 )
 def test_a_bad_body_is_400_naming_what_is_wrong(browser, body, message):
@@ -113,6 +116,19 @@ def test_a_client_over_its_rate_gets_429_with_retry_after(browser, settings):
     assert second.status_code == 429
     assert "Too many exercise runs: at most 1 every 86400 s" in second.json()["error"]
     assert 1 <= int(second["Retry-After"]) <= 86_400
+
+
+def test_one_client_holds_at_most_its_share_of_runs(browser, settings):
+    settings.EXERCISES_CLIENT_MAX_RUNS = 2
+    address = f"10.{uuid.uuid4().int % 250}.0.2"
+    with running.client_shares.hold(address), running.client_shares.hold(address):
+        refused = post(browser, RUN, {"code": "def withdraw(request): pass"}, REMOTE_ADDR=address)
+        other = post(browser, RUN, {"code": "def withdraw(request): pass"}, REMOTE_ADDR="10.9.9.9")
+    assert refused.status_code == 429
+    assert "You already have 2 exercise runs running or waiting" in refused.json()["error"]
+    assert other.status_code == 200, other.content
+    again = post(browser, RUN, {"code": "def withdraw(request): pass"}, REMOTE_ADDR=address)
+    assert again.status_code == 200, again.content  # the share came back with the runs
 
 
 def test_a_full_queue_is_429_with_retry_after(browser, monkeypatch, real_sandbox):

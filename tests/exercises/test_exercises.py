@@ -31,3 +31,36 @@ def test_the_starter_fails_a_check_and_says_why(real_sandbox, slug):
     assert report.status == "fail", report.message
     failed = [t for t in report.tests if t.status == "fail"]
     assert failed and all(t.message and any(c.isdigit() for c in t.message) for t in failed)
+
+
+FEED_CLEANED_UP_AFTER_THE_LOOP = """
+import asyncio
+
+from django.http import StreamingHttpResponse
+
+from lab.models import Subscription
+
+
+async def prices(request):
+    subscription = await Subscription.objects.acreate(channel="prices")
+
+    async def ticks():
+        sent = 0
+        for n in range(20):
+            await asyncio.sleep(0.1)
+            sent += 1
+            yield f"data: tick {n}\\n\\n"
+        await Subscription.objects.filter(pk=subscription.pk).aupdate(active=False, ticks_sent=sent)
+
+    return StreamingHttpResponse(ticks(), content_type="text/event-stream")
+"""
+
+
+def test_a_stream_that_forgets_to_clean_up_is_told_where_the_cleanup_goes(real_sandbox):
+    # It streams, but a client that leaves cancels the generator before the cleanup is reached.
+    exercise = get_catalog().exercises["stream-and-clean-up"]
+    report = submit(exercise, FEED_CLEANED_UP_AFTER_THE_LOOP)
+    by_name = {t.name: t for t in report.tests}
+    assert by_name["The first tick reaches the client within 300 ms"].status == "pass"
+    closed = by_name["The subscription is closed when the client leaves"]
+    assert closed.status == "fail" and "finally" in closed.message

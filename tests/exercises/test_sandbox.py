@@ -7,7 +7,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from exercises.sandbox import WARM_NICE, Sandbox, processes_of
+from exercises.sandbox import WARM_NICE, Sandbox, _parse_result, processes_of
 from tests.exercises.conftest import descendants
 
 INSPECT = """
@@ -78,3 +78,11 @@ def test_a_checkout_the_sandbox_user_cannot_reach_still_works(run_attack, settin
     run = run_attack("import django\nprint(django.__file__)\nraise RuntimeError('loaded')\n")
     assert run.report.status == "error" and "loaded" in run.report.message
     assert run.outcome.output.strip() == "/lab/venv/lib/python3.11/site-packages/django/__init__.py"
+
+
+def test_only_the_harness_first_line_is_read_whatever_follows_it():
+    answer = json.dumps({"result": {"status": "pass"}}).encode()
+    noise = b"\r" * 4_000_000  # one line of four million breaks, for str.splitlines()
+    assert _parse_result(answer + b"\n" + noise) == {"status": "pass"}
+    assert _parse_result(noise + b"\n" + answer) is None  # noise first: no answer, not a hang
+    assert _parse_result(b"[" * 100_000 + b"]" * 100_000) is None  # too deep: no answer

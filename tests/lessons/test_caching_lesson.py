@@ -20,10 +20,11 @@ WINDOW = 60
 @pytest.fixture(autouse=True)
 def local_memory(settings):
     settings.CACHES = {
+        **settings.CACHES,  # the site's own (sessions, limits) stay as they are
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "LOCATION": "caching-lesson",
-        }
+        },
     }
     cache.clear()
 

@@ -6,6 +6,7 @@ import sys
 import pytest
 from django.test import Client
 
+from ops.ratelimit import client_key
 from tests.playground.http import get
 from tests.servers import BASE_DIR
 
@@ -100,3 +101,17 @@ def test_real_server_sends_security_headers_and_serves_hashed_static(asgi_server
     assert asset.status == 200
     assert "immutable" in asset.headers.get("Cache-Control", "")
     assert "max-age=315360000" in asset.headers.get("Cache-Control", "")
+
+
+@pytest.mark.parametrize(
+    ("address", "key"),
+    [
+        ("192.0.2.7", "192.0.2.7"),
+        ("::ffff:192.0.2.7", "192.0.2.7"),  # an IPv4 client seen through an IPv6 socket
+        ("2001:db8:1:2:aaaa::1", "2001:db8:1:2::/64"),
+        ("2001:db8:1:2:bbbb::9", "2001:db8:1:2::/64"),  # the same subscriber, the same client
+        ("unknown", "unknown"),
+    ],
+)
+def test_limits_count_an_ipv6_client_by_its_64_block(address, key):
+    assert client_key(address) == key

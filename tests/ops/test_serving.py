@@ -2,37 +2,104 @@
 body, text is compressed when asked, and a streaming demo still streams."""
 
 import gzip
+import re
 import time
 import urllib.request
 
 import pytest
 from django.test import Client
+from django.urls import URLResolver, get_resolver
 
+from exercises.catalog import get_catalog as get_exercises
 from lessons.catalog import get_catalog
+from playground.registry import DEMOS
 from tests.helpers import lesson_text, write_lesson
 
-PAGES = [
-    "/",
-    "/tracks/async/",
-    "/lessons/async-views/",
-    "/search/?q=gather",
-    "/playground/",
-    "/playground/fanout/",
-    "/healthz",
-    "/robots.txt",
-    "/sitemap.xml",
-]
+
+def every_page() -> list[str]:
+    """One URL for each page route, every lesson, track, demo and exercise among them."""
+    lessons = get_catalog()
+    return [
+        "/",
+        "/search/?q=gather",
+        *(f"/tracks/{track.slug}/" for track, _ in lessons.tracks()),
+        *(f"/lessons/{slug}/" for slug in lessons.lessons),
+        "/playground/",
+        *(f"/playground/{demo}/" for demo in DEMOS),
+        "/practice/",
+        f"/practice/mock/{'0' * 32}/",  # /practice/mock/ redirects to a new one of these
+        "/practice/export.json",
+        *(f"/practice/{slug}/" for slug in lessons.lessons),
+        "/exercises/",
+        *(f"/exercises/{slug}/" for slug in get_exercises().exercises),
+        "/exercises/api/",
+        "/exercises/api/status",
+        *(f"/exercises/api/{slug}" for slug in get_exercises().exercises),
+        "/playground/api/demos",
+        *(f"/playground/api/{demo}/source" for demo in DEMOS),
+        "/playground/api/blocking/time-sleep/load/limit",
+        "/accounts/login/",
+        "/accounts/signup/",
+        "/healthz",
+        "/robots.txt",
+        "/sitemap.xml",
+    ]
+
+
+def routes(patterns, prefix: str = "") -> list[str]:
+    found = []
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            found += routes(pattern.url_patterns, prefix + str(pattern.pattern))
+        else:
+            found.append(prefix + str(pattern.pattern))
+    return found
+
+
+# Not pages: what takes POST only, what runs a demo (a HEAD would run it too), a solution (403
+# until the learner has tried), and the account routes that need a signed-in user or a token.
+NOT_PAGES = re.compile(
+    "|".join(
+        [
+            r"practice/api/",
+            r"practice/import/$",
+            r"exercises/api/<slug:slug>/(run|solution)$",
+            r"playground/api/(probe|streaming/record)$",
+            r"playground/api/<str:demo>/<str:variant>(/load)?$",
+            r"playground/api/[\w-]+/[\w-]+$",  # the variants, one route each
+            r"accounts/(logout|password|reset)",
+            r"practice/mock/$",  # a redirect to a new interview: its own test below
+        ]
+    )
+)
+
+
+def test_the_page_list_covers_every_page_route():
+    samples = every_page()
+    for route in routes(get_resolver().url_patterns):
+        if NOT_PAGES.match(route):
+            continue
+        shape = re.sub(r"<[^>]+>", "[^/?]+", route)
+        assert any(re.fullmatch(f"/{shape}(\\?.*)?", url) for url in samples), route
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("path", PAGES)
-def test_head_answers_like_get_without_a_body(path):
+def test_head_on_the_mock_start_redirects_like_get():
     client = Client(HTTP_HOST="127.0.0.1")
-    got = client.get(path)
-    head = client.head(path)
-    assert got.status_code == head.status_code == 200
-    assert head.content == b""
-    assert head["Content-Type"] == got["Content-Type"]
+    got, head = client.get("/practice/mock/"), client.head("/practice/mock/")
+    assert (got.status_code, head.status_code) == (302, 302)
+    assert head["Location"].startswith("/practice/mock/") and head.content == b""
+
+
+@pytest.mark.django_db
+def test_head_answers_every_page_like_get_without_a_body():
+    client = Client(HTTP_HOST="127.0.0.1")
+    for path in every_page():
+        got = client.get(path)
+        head = client.head(path)
+        assert (path, got.status_code, head.status_code) == (path, 200, 200)
+        assert head.content == b"", path
+        assert head["Content-Type"] == got["Content-Type"], path
 
 
 @pytest.mark.django_db
@@ -69,7 +136,7 @@ def test_a_streaming_demo_still_streams_when_gzip_is_asked(asgi_server):
     assert first_at < 3 * 0.3  # the first event came before the last three were made
 
 
-def test_the_real_server_answers_head_and_compresses(asgi_server):
+def test_the_real_server_answers_head_and_compresses_pages_and_static_files(asgi_server):
     request = urllib.request.Request(asgi_server.url + "/lessons/async-views/", method="HEAD")
     with urllib.request.urlopen(request, timeout=30) as response:
         assert response.status == 200 and response.read() == b""
@@ -78,4 +145,16 @@ def test_the_real_server_answers_head_and_compresses(asgi_server):
     )
     with urllib.request.urlopen(request, timeout=30) as response:
         assert response.headers["Content-Encoding"] == "gzip"
-        assert gzip.decompress(response.read()).startswith(b"<!doctype html>")
+        page = gzip.decompress(response.read()).decode()
+    assert page.startswith("<!doctype html>")
+    # The stylesheet and a module the page links, as the production server sends them.
+    links = re.findall(r'href="(/static/[^"]+\.(?:css|js))"', page)
+    css, js = [h for h in links if h.endswith(".css")], [h for h in links if h.endswith(".js")]
+    assert css and js
+    for href in (css[0], js[0]):
+        request = urllib.request.Request(
+            asgi_server.url + href, headers={"Accept-Encoding": "gzip"}
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            assert response.headers["Content-Encoding"] == "gzip", href
+            assert gzip.decompress(response.read()), href

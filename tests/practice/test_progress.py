@@ -8,6 +8,7 @@ from practice.learners import merge
 from practice.models import DemoRun, Learner, Progress, Review
 from practice.progress import (
     BadImport,
+    ReviewClosed,
     export,
     import_into,
     lesson_states,
@@ -104,7 +105,7 @@ def test_export_then_import_restores_progress():
     data = export(source)
     target = Learner.objects.create()
     counts = import_into(target, read_import(data))
-    assert counts == {"progress": 2, "reviews": 1, "demo_runs": 0, "exercises": 0}
+    assert counts == {"progress": 2, "reviews": 1, "demo_runs": 0, "exercises": 0, "predictions": 0}
     assert export(target)["progress"] == data["progress"]
     # Importing the same file again adds no review twice.
     import_into(target, read_import(export(source)))
@@ -145,3 +146,29 @@ def test_bad_imports_change_nothing(data, message):
         import_into(learner, read_import(data))
     assert Learner.objects.count() == 1
     assert Progress.objects.count() == Review.objects.count() == 0
+
+
+def test_a_changed_rating_replaces_the_earlier_one_and_its_schedule():
+    learner = Learner.objects.create()
+    review_id = uuid.uuid4()
+    first = rate(learner, 1, review_id=review_id).review  # a mis-click: Again
+    changed = rate(learner, 4, review_id=review_id)
+    assert not changed.created and changed.changed
+    stored = Review.objects.get()
+    assert stored.rating == 4
+    progress = Progress.objects.get(learner=learner, lesson="async-views")
+    assert progress.reviews == 1 and progress.last_rating == 4
+    # The schedule is Easy's from the card before the review, not Again's then Easy's.
+    easy = scheduling.review({}, 4, first.reviewed_at)
+    assert progress.due == stored.due_after == easy.due
+    assert stored.due_after - first.due_after > timedelta(days=1)
+
+
+def test_only_the_latest_rating_of_a_question_can_change():
+    learner = Learner.objects.create()
+    earlier = uuid.uuid4()
+    rate(learner, 3, review_id=earlier)
+    rate(learner, 3)
+    with pytest.raises(ReviewClosed, match="rated again since"):
+        rate(learner, 1, review_id=earlier)
+    assert [r.rating for r in Review.objects.all()] == [3, 3]

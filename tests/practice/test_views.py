@@ -2,6 +2,7 @@ import json
 import uuid
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from practice.models import DemoRun, Learner, Progress, Review
@@ -117,7 +118,7 @@ def test_pages_render(browser_client):
     assert browser_client.get("/practice/").status_code == 200
     assert browser_client.get("/practice/async-views/").status_code == 200
     assert browser_client.get("/practice/no-such/").status_code == 404
-    assert browser_client.get("/practice/mock/?track=async&n=3").status_code == 200
+    assert browser_client.get("/practice/mock/?track=async&n=3").status_code == 302
     assert browser_client.get("/practice/mock/?track=nope").status_code == 404
 
 
@@ -185,3 +186,53 @@ def test_practice_page_quotes_how_long_other_users_waited_where_that_is_the_poin
         "while async view calling time.sleep (wrong) ran, other users waited up to 551 ms; "
         "while async view awaiting asyncio.sleep ran, other users waited up to 66 ms." in page
     )
+
+
+def test_a_rating_changed_through_the_api_is_stored_once(browser_client):
+    data = review(rating=1)
+    assert post(browser_client, "/practice/api/review", data).status_code == 201
+    changed = post(browser_client, "/practice/api/review", {**data, "rating": 4})
+    assert changed.status_code == 200
+    assert changed.json()["changed"] is True and changed.json()["rating"] == 4
+    assert changed.json()["comes_back_in"].endswith("days")
+    assert Review.objects.get().rating == 4
+    assert Progress.objects.get().reviews == 1
+
+
+def test_a_rating_that_can_no_longer_change_is_refused_with_409(browser_client):
+    first = review(rating=3)
+    post(browser_client, "/practice/api/review", first)
+    post(browser_client, "/practice/api/review", review(rating=3))
+    refused = post(browser_client, "/practice/api/review", {**first, "rating": 1})
+    assert refused.status_code == 409
+    assert "only the latest rating can change" in refused.json()["error"]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "the file is empty"),
+        (b'{"format": "interview-lab-progress",\n "version": 1,\n "progress": [', "line 3"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00", "the file is not text"),
+        (b'{"format": "a spreadsheet"}', "this is not an Interview Lab progress file"),
+        (b'{"format": "interview-lab-progress", "version": 1, "x": NaN}', "NaN is not"),
+    ],
+)
+def test_a_bad_import_file_is_explained_in_words_and_progress_is_kept(
+    browser_client, content, message
+):
+    post(browser_client, "/practice/api/review", review())
+    before = list(Progress.objects.values_list("lesson", "reviews", "due"))
+    upload = SimpleUploadedFile("progress.json", content, content_type="application/json")
+    response = browser_client.post(
+        "/practice/import/",
+        {"file": upload, "csrfmiddlewaretoken": browser_client.cookies["csrftoken"].value},
+        follow=True,
+    )
+    shown = [str(m) for m in response.context["messages"]]
+    assert len(shown) == 1 and message in shown[0]
+    assert shown[0].startswith("Could not import: ")
+    assert shown[0].endswith("Your progress is unchanged.")
+    assert "Expecting" not in shown[0] and "request body" not in shown[0]
+    assert list(Progress.objects.values_list("lesson", "reviews", "due")) == before
+    assert Learner.objects.count() == 1 and Review.objects.count() == 1

@@ -191,6 +191,10 @@ def _result(harness, traces, threads_at_start: int, peak_threads: int) -> dict:
             "elapsed_ms": round(response.elapsed_ms, 2),
             "started_ms": round(response.started_ms, 2),
             "error": response.error,
+            "first_byte_ms": None
+            if response.first_byte_ms is None
+            else round(response.first_byte_ms, 2),
+            "disconnected": response.disconnected,
             "server_error": None,
             "trace": None,
         }

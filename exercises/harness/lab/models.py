@@ -53,4 +53,17 @@ class Payment(models.Model):
         return f"{self.key}: {self.amount}"
 
 
-MODELS = {model.__name__: model for model in (Author, Book, Account, Item, Order, Payment)}
+class Subscription(models.Model):
+    """One client watching a live feed: open while it watches, closed when it leaves."""
+
+    channel = models.CharField(max_length=100)
+    active = models.BooleanField(default=True)
+    ticks_sent = models.IntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.channel}: {'open' if self.active else 'closed'}, {self.ticks_sent} ticks"
+
+
+MODELS = {
+    model.__name__: model for model in (Author, Book, Account, Item, Order, Payment, Subscription)
+}

@@ -44,6 +44,8 @@ class Response:
     headers: dict[str, str] = field(default_factory=dict)  # lowercased names, the first 30
     elapsed_ms: float = 0.0
     error: str | None = None  # the request itself failed: no answer in time, connection lost
+    first_byte_ms: float | None = None  # when the body's first bytes arrived (None: no body)
+    disconnected: bool = False  # the client left before the body ended (`disconnect_after_ms`)
 
     def json(self) -> Any:
         """The body as JSON (raises ValueError if it is not)."""
@@ -97,8 +99,11 @@ class Harness:
         headers: dict[str, str] | None = None,
         label: str | None = None,
         timeout: float = DEFAULT_TIMEOUT,  # noqa: ASYNC109 - this request's own limit, for aiohttp
+        disconnect_after_ms: float | None = None,
     ) -> Response:
-        """Send one request to the learner's server; never raises for what the server does."""
+        """Send one request to the learner's server; never raises for what the server does.
+        With `disconnect_after_ms`, the client reads the body for that long and then closes the
+        connection, as a browser tab closed mid-stream does, unless the body ended first."""
         if not path.startswith("/"):
             raise ValueError(f"a path starts with '/', not {path!r}")
         with self._lock:
@@ -128,10 +133,12 @@ class Harness:
                     name.lower(): value[:HEADER_CHARS]
                     for name, value in list(reply.headers.items())[:MAX_HEADERS]
                 }
-                raw = await reply.content.read(BODY_LIMIT * 4 + 1)
+                raw = await self._read_body(reply, record, start, disconnect_after_ms)
                 text = raw.decode("utf-8", errors="replace")
                 record.body_cut = len(text) > BODY_LIMIT or not reply.content.at_eof()
                 record.body = text[:BODY_LIMIT]
+                if record.disconnected:
+                    reply.close()  # drops the connection: the server sees the client leave
         except TimeoutError:
             record.error = f"no answer after {timeout * 1000:.0f} ms"
         except aiohttp.ClientError as exc:
@@ -139,6 +146,36 @@ class Harness:
         finally:
             record.elapsed_ms = (time.perf_counter() - start) * 1000
         return record
+
+    async def _read_body(
+        self,
+        reply: aiohttp.ClientResponse,
+        record: Response,
+        start: float,
+        disconnect_after_ms: float | None,
+    ) -> bytes:
+        """The body as it arrives, chunk by chunk, noting when its first bytes came."""
+        limit = BODY_LIMIT * 4 + 1
+        leave_at = None if disconnect_after_ms is None else start + disconnect_after_ms / 1000
+        raw = b""
+        while len(raw) < limit:
+            try:
+                if leave_at is None:
+                    chunk = await reply.content.readany()
+                else:
+                    left = leave_at - time.perf_counter()
+                    chunk = await asyncio.wait_for(reply.content.readany(), max(left, 0))
+            except TimeoutError:
+                if leave_at is not None and time.perf_counter() >= leave_at:
+                    record.disconnected = True
+                    break
+                raise
+            if not chunk:
+                break
+            if record.first_byte_ms is None:
+                record.first_byte_ms = (time.perf_counter() - start) * 1000
+            raw += chunk
+        return raw[:limit]
 
     async def concurrently(self, n: int, make: Callable[[], Awaitable[Any]]) -> list[Any]:
         """Start `make()` n times at once and wait for all of them: `n` users at the same time."""

@@ -1,6 +1,8 @@
 // Requests to this server. Every failure becomes a RunError of one kind ("http": the server
 // answered 4xx/5xx, "timeout", "network" or "cancelled"), so each gets its own message.
 
+import { csrfToken } from "../csrf.js";
+
 export class RunError extends Error {
   constructor(kind, message, { status = null, retryAfter = null } = {}) {
     super(message);
@@ -60,10 +62,10 @@ export async function getJSON(url, options) {
   }
 }
 
-// A POST of `body` as JSON with the page's CSRF token (the exercises' Run), answered with JSON.
+// A POST of `body` as JSON with the CSRF token (the exercises' Run), answered with JSON.
 export async function postJSON(url, body, { signal = null, timeout }) {
   const deadline = AbortSignal.timeout(timeout);
-  const token = document.querySelector("meta[name=csrf-token]")?.content ?? "";
+  const token = csrfToken();
   let response;
   try {
     response = await fetch(url, {

@@ -25,6 +25,7 @@ export function quiz(form) {
     result.className = `quiz-result ${right ? "is-right" : "is-wrong"}`;
     explanation.hidden = false;
     result.hidden = false;
-    form.dispatchEvent(new CustomEvent("quiz:answered", { bubbles: true, detail: { right } }));
+    const detail = { right, quiz: Number(form.dataset.number), choice: Number(chosen.value) };
+    form.dispatchEvent(new CustomEvent("quiz:answered", { bubbles: true, detail }));
   });
 }

@@ -1,0 +1,156 @@
+"""Lesson pages from cache: the page is rendered once per lesson and content version.
+
+The rendered page (the lesson, its demo panels, the HTML shell) is kept in this process, keyed
+by the lesson's slug and the catalog's version, with holes where only the request knows what
+goes: the learner's own badges and their exercises' standing. A request fills the holes from the
+context processors that own them (practice/, exercises/), which keep their own small renders per
+standing, so no template work is redone for content that didn't change.
+
+The CSRF token is not on the page (it would make every copy differ and leak one reader's token
+to the next): scripts read it from the csrftoken cookie, which the page sets.
+"""
+
+import hashlib
+import re
+import secrets
+import threading
+from collections.abc import Hashable
+from dataclasses import dataclass
+
+from django.dispatch import receiver
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
+from django.template import engines
+from django.template.loader import render_to_string
+from django.utils.autoreload import file_changed
+from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.safestring import SafeString
+
+from .catalog import Catalog
+from .parsing import Lesson
+from .templatetags.lessons import lookup
+from .tracks import TRACKS
+
+# The lesson template's per-request values: mappings by lesson slug, each filled by the context
+# processor that owns it (practice/context_processors.py, exercises/context_processors.py).
+PER_REQUEST = ("progress_badges", "exercise_badges", "exercise_blocks")
+
+# A marker no lesson can contain: nh3 drops comments from lesson HTML, and the token is new in
+# every process.
+_TOKEN = secrets.token_hex(8)
+_HOLE = re.compile(rf"<!--hole-{_TOKEN}:(\w+)-->")
+
+
+@dataclass(frozen=True)
+class CachedPage:
+    # Text and hole names alternate: text, name, text, ..., text.
+    parts: tuple[str, ...]
+    digest: str  # of the text, for the ETag
+
+
+class _Holes:
+    """Stands in for a per-request mapping while the page is rendered for the cache."""
+
+    def __init__(self, name: str) -> None:
+        self.marker = SafeString(f"<!--hole-{_TOKEN}:{name}-->")
+
+    def __getitem__(self, key: str) -> SafeString:
+        return self.marker
+
+    def __bool__(self) -> bool:
+        return True
+
+
+_pages: dict[tuple[str, str], CachedPage] = {}
+_lock = threading.Lock()
+
+
+def cached_page(request: HttpRequest, catalog: Catalog, lesson: Lesson) -> CachedPage:
+    key = (lesson.slug, catalog.version)
+    page = _pages.get(key)
+    if page is None:
+        page = _render(request, catalog, lesson)
+        with _lock:
+            # Pages of an older catalog are dropped as the new one's are made.
+            for stale in [k for k in _pages if k[1] != catalog.version]:
+                del _pages[stale]
+            _pages[key] = page
+    return page
+
+
+_fragments: dict[tuple, SafeString] = {}
+MAX_FRAGMENTS = 4096
+
+
+def render_once(template: str, context: dict, *, key: Hashable) -> SafeString:
+    """A small render that depends only on `key` (a badge per standing, a lesson's exercises
+    per the learner's standing on each), made once per process."""
+    full_key = (template, key)
+    html = _fragments.get(full_key)
+    if html is None:
+        if len(_fragments) > MAX_FRAGMENTS:  # old content versions, in development
+            _fragments.clear()
+        html = _fragments[full_key] = render_to_string(template, context)
+    return html
+
+
+def clear() -> None:
+    with _lock:
+        _pages.clear()
+        _fragments.clear()
+
+
+def _render(request: HttpRequest, catalog: Catalog, lesson: Lesson) -> CachedPage:
+    previous, following = catalog.neighbours(lesson)
+    context = {
+        "lesson": lesson,
+        "track": TRACKS[lesson.track],
+        "previous": previous,
+        "next": following,
+        "related": catalog.related(lesson),
+        **{name: _Holes(name) for name in PER_REQUEST},
+    }
+    # The request is there for the shell's `request.resolver_match` (the same on every lesson
+    # page); nothing the template prints depends on who asked.
+    html = render_to_string("lessons/lesson.html", context, request)
+    parts = tuple(_HOLE.split(html))
+    digest = hashlib.blake2b("".join(parts[::2]).encode(), digest_size=16).hexdigest()
+    return CachedPage(parts=parts, digest=digest)
+
+
+def per_request_values(request: HttpRequest) -> dict:
+    """What the template's context processors give this request (each lazy: nothing is read
+    until a hole asks)."""
+    values: dict = {}
+    for processor in engines["django"].engine.template_context_processors:
+        values.update(processor(request))
+    return values
+
+
+def lesson_response(request: HttpRequest, catalog: Catalog, lesson: Lesson) -> HttpResponse:
+    """The lesson page for this request: the cached page with its holes filled, or 304."""
+    page = cached_page(request, catalog, lesson)
+    values = per_request_values(request)
+    filled = [
+        part if index % 2 == 0 else str(lookup(values.get(part), lesson.slug))
+        for index, part in enumerate(page.parts)
+    ]
+    # The body is the cached text and what filled its holes: hashing those is hashing the body.
+    etag_source = "\x00".join([page.digest, *filled[1::2]]).encode()
+    etag = f'"{hashlib.blake2b(etag_source, digest_size=16).hexdigest()}"'
+    response = HttpResponse("".join(filled))
+    response["ETag"] = etag
+    # The page shows the learner's own progress: browsers may keep it, shared caches may not,
+    # and a kept copy is checked (If-None-Match) before it is shown again.
+    patch_cache_control(response, private=True, no_cache=True)
+    get_token(request)  # sets the csrftoken cookie the page's scripts post with
+    # 304 when the browser's copy is this page (a weak match: compression makes the ETag weak).
+    return get_conditional_response(request, etag=etag, response=response)
+
+
+@receiver(file_changed)
+def _template_changed(sender, file_path, **kwargs) -> None:
+    """In development, an edited template shows on the next reload, as Django's own template
+    cache does (django.template.autoreload)."""
+    if file_path.suffix == ".html":
+        clear()

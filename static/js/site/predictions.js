@@ -1,0 +1,24 @@
+// A lesson quiz's first answer is the learner's prediction: it is kept in their practice
+// progress (the body's data-prediction-url) and the quiz says so under its verdict.
+import { postQuietly } from "../post.js";
+import { say } from "../say.js";
+
+export function recordPredictions(url) {
+  if (!url) return;
+  const sent = new WeakSet();
+  document.addEventListener("quiz:answered", async (event) => {
+    const form = event.target;
+    const lesson = form.closest("[data-lesson]")?.dataset.lesson;
+    if (!lesson || sent.has(form)) return;
+    sent.add(form);
+    const { quiz, choice } = event.detail;
+    const reply = await postQuietly(url, { lesson, quiz, choice });
+    if (!reply) return;
+    let key = "prediction-kept";
+    if (reply.recorded) key = reply.right ? "prediction-right" : "prediction-missed";
+    const note = document.createElement("p");
+    note.className = "quiz-recorded";
+    note.append(say(key, { right: reply.predicted_right, count: reply.predicted }));
+    form.querySelector(".quiz-result").append(note);
+  });
+}

@@ -1,0 +1,206 @@
+"""Lesson pages from cache: rendered once per lesson and content version, with only what the
+request alone knows filled in per request."""
+
+import json
+import re
+
+import pytest
+from django.contrib.auth.models import User
+from django.db import connection
+from django.test import Client
+from django.test.signals import template_rendered
+from django.test.utils import CaptureQueriesContext
+
+from exercises.catalog import get_catalog as get_exercises
+from lessons import pages
+from practice.learners import current_learner
+from practice.progress import record_exercise_run
+from tests.helpers import lesson_text, write_lesson
+
+pytestmark = pytest.mark.django_db
+
+LESSON = "/lessons/async-views/"
+
+
+@pytest.fixture(autouse=True)
+def empty_page_cache():
+    pages.clear()
+    yield
+    pages.clear()
+
+
+@pytest.fixture
+def rendered():
+    """The names of the templates rendered while the test runs."""
+    names: list[str] = []
+
+    def record(sender, template, context, **kwargs):
+        names.append(template.name)
+
+    template_rendered.connect(record)
+    yield names
+    template_rendered.disconnect(record)
+
+
+def mark_read(client: Client) -> None:
+    reply = client.post(
+        "/practice/api/read",
+        json.dumps({"lesson": "async-views"}),
+        content_type="application/json",
+        HTTP_X_CSRFTOKEN=client.cookies["csrftoken"].value,
+    )
+    assert reply.status_code == 200
+
+
+def learner_client(read: bool = True) -> Client:
+    client = Client(enforce_csrf_checks=True, HTTP_HOST="127.0.0.1")
+    client.get("/practice/")  # sets the csrftoken cookie
+    if read:
+        mark_read(client)
+    return client
+
+
+def ran_the_exercise(client: Client, status: str) -> None:
+    """The learner ran the lesson's first exercise to `status`."""
+    exercise = get_exercises().for_lesson("async-views")[0]
+    learner = current_learner(client.get(LESSON).wsgi_request)
+    record_exercise_run(learner, exercise=exercise.slug, lesson="async-views", status=status)
+
+
+def test_a_lesson_page_is_rendered_once_and_then_served_from_cache(rendered):
+    first = Client(HTTP_HOST="127.0.0.1").get(LESSON)
+    assert "lessons/lesson.html" in rendered
+    rendered.clear()
+    again = Client(HTTP_HOST="127.0.0.1").get(LESSON)
+    assert again.status_code == 200
+    assert rendered == []  # no template work at all for a reader with no progress
+    assert again.content == first.content
+
+
+def test_each_learner_sees_their_own_badge_on_the_cached_page(rendered):
+    reader = learner_client()
+    stranger = Client(HTTP_HOST="127.0.0.1")
+    stranger.get(LESSON)  # the page is cached now, for a reader with no progress
+    rendered.clear()
+    page = reader.get(LESSON).content.decode()
+    assert '<span class="progress-badge">read</span>' in page
+    assert "lessons/lesson.html" not in rendered
+    assert '<span class="progress-badge">read</span>' not in stranger.get(LESSON).content.decode()
+
+
+def test_a_learners_exercise_standing_is_filled_in_per_request(rendered):
+    reader = learner_client()
+    ran_the_exercise(reader, "pass")
+    rendered.clear()
+    page = reader.get(LESSON).content.decode()
+    assert "exercises/_lesson_exercises.html" in rendered  # a new standing: rendered once
+    assert 'data-exercise-badge="passed"' in page
+    assert 'data-attempted="true"' in page and 'class="exercise-state is-passed"' in page
+    rendered.clear()
+    assert reader.get(LESSON).content.decode() == page
+    assert rendered == []  # the same standing again: from cache
+    fresh = Client(HTTP_HOST="127.0.0.1").get(LESSON).content.decode()
+    assert 'data-attempted="false"' in fresh and 'class="exercise-state is-new"' in fresh
+
+
+def test_the_page_carries_no_csrf_token_but_sets_the_cookie_scripts_post_with():
+    client = Client(enforce_csrf_checks=True, HTTP_HOST="127.0.0.1")
+    page = client.get(LESSON)
+    token = client.cookies["csrftoken"].value
+    assert token and token not in page.content.decode()
+    assert "csrfmiddlewaretoken" not in page.content.decode()
+    assert not re.search(rb'name="csrf-token"', page.content)
+    reply = client.post(
+        "/practice/api/read",
+        json.dumps({"lesson": "async-views"}),
+        content_type="application/json",
+        HTTP_X_CSRFTOKEN=token,
+    )
+    assert reply.status_code == 200
+
+
+def test_an_edited_lesson_is_served_new(lessons_dir):
+    client = Client(HTTP_HOST="127.0.0.1")
+    write_lesson(lessons_dir / "async", "90-fresh.md", lesson_text("fresh", title="First title?"))
+    assert "First title?" in client.get("/lessons/fresh/").content.decode()
+    write_lesson(
+        lessons_dir / "async", "90-fresh.md", lesson_text("fresh", title="Second, longer title?")
+    )
+    assert "Second, longer title?" in client.get("/lessons/fresh/").content.decode()
+
+
+def queries_for(client: Client, path: str = LESSON) -> list[str]:
+    client.get(path)  # the page and the learner's standing are cached from here on
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(path).status_code == 200
+    return [query["sql"] for query in captured.captured_queries]
+
+
+@pytest.mark.database
+def test_an_anonymous_reader_costs_no_query():
+    assert queries_for(Client(HTTP_HOST="127.0.0.1")) == []
+
+
+@pytest.mark.database
+def test_a_learner_with_progress_costs_one_query_for_their_badges_and_exercises():
+    reader = learner_client()
+    ran_the_exercise(reader, "fail")
+    (query,) = queries_for(reader)  # the session comes from the cache
+    assert "practice_progress" in query and "practice_exerciseresult" in query
+    page = reader.get(LESSON).content.decode()
+    assert '<span class="progress-badge">read</span>' in page
+    assert 'class="exercise-state is-tried"' in page
+
+
+@pytest.mark.database
+def test_a_signed_in_learner_costs_the_user_and_one_query():
+    """Signing in adds the user's row: it checks the session against the password's hash."""
+    User.objects.create_user("ada", password="correct horse battery")
+    reader = learner_client(read=False)
+    assert reader.login(username="ada", password="correct horse battery")
+    mark_read(reader)
+    user_query, records_query = queries_for(reader)
+    assert "auth_user" in user_query and "practice_progress" in records_query
+    assert '<span class="progress-badge">read</span>' in reader.get(LESSON).content.decode()
+
+
+def test_a_logout_ends_the_cached_session():
+    User.objects.create_user("ada", password="correct horse battery")
+    reader = learner_client(read=False)
+    assert reader.login(username="ada", password="correct horse battery")
+    stolen = reader.cookies["sessionid"].value
+    assert reader.get("/practice/").context["user"].is_authenticated
+    logout = reader.post("/accounts/logout/", HTTP_X_CSRFTOKEN=reader.cookies["csrftoken"].value)
+    assert logout.status_code == 302
+    replay = Client(HTTP_HOST="127.0.0.1")
+    replay.cookies["sessionid"] = stolen
+    assert not replay.get("/practice/").context["user"].is_authenticated
+
+
+def test_a_conditional_get_of_an_unchanged_page_gets_304():
+    client = Client(HTTP_HOST="127.0.0.1")
+    first = client.get(LESSON)
+    assert first["ETag"].startswith('"') and "private" in first["Cache-Control"]
+    again = client.get(LESSON, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 304 and again.content == b""
+    assert again["ETag"] == first["ETag"]
+    other = client.get("/lessons/async-orm/", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert other.status_code == 200
+
+
+def test_the_etag_changes_with_the_learners_own_progress():
+    reader = learner_client(read=False)
+    before = reader.get(LESSON)
+    assert reader.get(LESSON, HTTP_IF_NONE_MATCH=before["ETag"]).status_code == 304
+    mark_read(reader)
+    after = reader.get(LESSON, HTTP_IF_NONE_MATCH=before["ETag"])
+    assert after.status_code == 200  # the badge now says "read": the old copy is stale
+    assert '<span class="progress-badge">read</span>' in after.content.decode()
+    assert after["ETag"] != before["ETag"]
+
+
+def test_a_compressed_page_is_revalidated_by_its_weak_etag():
+    client = Client(HTTP_HOST="127.0.0.1", HTTP_ACCEPT_ENCODING="gzip")
+    packed = client.get(LESSON)
+    assert packed["Content-Encoding"] == "gzip" and packed["ETag"].startswith('W/"')
+    assert client.get(LESSON, HTTP_IF_NONE_MATCH=packed["ETag"]).status_code == 304
