@@ -115,11 +115,17 @@ def evidence(learner, slug: str) -> list[str]:
             continue
         mine = [run for run in runs if run.demo == demo_id]
         params = ", ".join(f"{k} {v}" for k, v in mine[-1].params.items() if k in demo.params)
-        parts = "; ".join(
-            f"{demo.variants[run.variant].title if run.variant in demo.variants else run.variant}"
-            f" took {run.total_ms:.0f} ms"
-            for run in mine
-        )
+        # The figure kept is the one that carries the demo's point (its key_figure).
+        waits = demo.key_figure == "probe"
+        pieces = []
+        for run in mine:
+            variant = demo.variants.get(run.variant)
+            title = variant.title if variant else run.variant
+            if waits:
+                pieces.append(f"while {title} ran, other users waited up to {run.total_ms:.0f} ms")
+            else:
+                pieces.append(f"{title} took {run.total_ms:.0f} ms")
+        parts = "; ".join(pieces)
         sentences.append(f"Your {demo.title.lower()} run ({params}): {parts}.")
     return sentences
 

@@ -1,5 +1,7 @@
 """Lesson pages as a learner meets them: predictions before answers, the way through a track."""
 
+import re
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -26,3 +28,19 @@ def test_first_quiz_comes_before_the_short_answer(page: Page, server: RunningSer
     expect(page.locator("form[data-quiz]").first).to_be_visible()
     expect(page.locator("#short-answer")).to_contain_text("Short answer")
     assert page.evaluate(QUIZ_FIRST), f"{slug}: the Short answer comes before the first quiz"
+
+
+def test_practice_recap_quotes_how_long_other_users_waited(page: Page, server: RunningServer):
+    page.goto(f"{server.url}/lessons/blocking-the-event-loop/")
+    panel = page.locator(".demo-panel[data-demo=blocking]")
+    panel.get_by_role("button", name="Run", exact=True).click()
+    expect(panel.locator(".demo-status")).to_have_text(
+        "Done: all 3 variants ran on this server.", timeout=60_000
+    )
+    page.goto(f"{server.url}/practice/blocking-the-event-loop/")
+    page.get_by_role("button", name=re.compile("Reveal")).click()
+    recap = page.locator(".evidence")
+    expect(recap).to_contain_text(
+        re.compile(r"while async view calling time\.sleep \(wrong\) ran, other users waited up to")
+    )
+    expect(recap).not_to_contain_text("took")

@@ -167,6 +167,29 @@ def test_a_hostile_practice_answer_is_stored_as_text_and_never_rendered(browser_
     assert exported["Content-Type"] == "application/json"
 
 
+def test_practice_page_quotes_how_long_other_users_waited_where_that_is_the_point(
+    browser_client,
+):
+    # Every blocking variant sleeps as long; what differs is how long the probe waited.
+    for variant, ms in (("time-sleep", 551.2), ("asyncio-sleep", 66.0)):
+        post(
+            browser_client,
+            "/practice/api/demo-run",
+            {
+                "lesson": "blocking-the-event-loop",
+                "demo": "blocking",
+                "variant": variant,
+                "params": {"sleep_ms": 500},
+                "total_ms": ms,
+            },
+        )
+    page = browser_client.get("/practice/blocking-the-event-loop/").content.decode()
+    assert (
+        "while async view calling time.sleep (wrong) ran, other users waited up to 551 ms; "
+        "while async view awaiting asyncio.sleep ran, other users waited up to 66 ms." in page
+    )
+
+
 def test_a_rating_changed_through_the_api_is_stored_once(browser_client):
     data = review(rating=1)
     assert post(browser_client, "/practice/api/review", data).status_code == 201

@@ -217,16 +217,18 @@ class DemoPanel extends HTMLElement {
   }
 
   // Runs made from a lesson are kept with the learner's progress, so that practising the
-  // question can quote their own figures.
+  // question can quote their own figures: the one that carries the demo's point (its
+  // key_figure), which for a probe demo is how long other users waited, not the run's total.
   remember(variant, query, result) {
     const lesson = this.closest("[data-lesson]")?.dataset.lesson;
-    if (!lesson || typeof result.total_ms !== "number") return;
+    const figure = this.dataset.keyFigure === "probe" ? result.probe?.worst_ms : result.total_ms;
+    if (!lesson || typeof figure !== "number") return;
     postQuietly(document.body.dataset.demoRunUrl, {
       lesson,
       demo: this.dataset.demo,
       variant: variant.name,
       params: Object.fromEntries(query),
-      total_ms: result.total_ms,
+      total_ms: figure,
     });
   }
 
