@@ -173,6 +173,8 @@ CACHES = {
         "LOCATION": "interview-lab",
     }
 }
+
+
 def cache_of_its_own(name: str, max_entries: int) -> dict:
     """In Redis, the default cache under a prefix of its own (shared by every worker);
     without it, a local-memory cache of its own, with room for `max_entries`."""
@@ -311,7 +313,7 @@ LOGGING = {
 # --- Playground limits (SECURITY.md lists each one).
 PLAYGROUND_RATE_LIMIT = whole_number("PLAYGROUND_RATE_LIMIT", 300)  # runs per client per window
 PLAYGROUND_RATE_WINDOW = whole_number("PLAYGROUND_RATE_WINDOW", 60)  # seconds
-PLAYGROUND_MAX_CONCURRENT_RUNS = whole_number("PLAYGROUND_MAX_CONCURRENT_RUNS", 32)  # per process
+PLAYGROUND_MAX_CONCURRENT_RUNS = whole_number("PLAYGROUND_MAX_CONCURRENT_RUNS", 16)  # per process
 # One client's share of those: runs in flight at once, and seconds of runs per window.
 PLAYGROUND_CLIENT_MAX_RUNS = whole_number("PLAYGROUND_CLIENT_MAX_RUNS", 4)
 PLAYGROUND_CLIENT_RUN_SECONDS = whole_number("PLAYGROUND_CLIENT_RUN_SECONDS", 120)

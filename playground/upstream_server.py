@@ -43,6 +43,9 @@ def main() -> None:
         host=args.host,
         port=args.port,
         lifespan="off",
+        # One process, whatever WEB_CONCURRENCY says (uvicorn.run reads it as its default
+        # worker count, and refuses workers for an app object).
+        workers=1,
         access_log=False,
         log_level="warning",
         backlog=2048,

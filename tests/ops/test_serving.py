@@ -1,11 +1,14 @@
 """What every page does for browsers, monitors and caches: HEAD answers like GET without a
 body, text is compressed when asked, and a streaming demo still streams."""
 
+import asyncio
 import gzip
 import re
 import time
 import urllib.request
+from collections.abc import Iterator
 
+import aiohttp
 import pytest
 from django.test import Client
 from django.urls import URLResolver, get_resolver
@@ -14,6 +17,8 @@ from exercises.catalog import get_catalog as get_exercises
 from lessons.catalog import get_catalog
 from playground.registry import DEMOS
 from tests.helpers import lesson_text, write_lesson
+from tests.playground.http import aget
+from tests.servers import RunningServer, start_daphne
 
 
 def every_page() -> list[str]:
@@ -148,3 +153,43 @@ def test_the_real_server_answers_head_and_compresses_pages_and_static_files(asgi
         with urllib.request.urlopen(request, timeout=30) as response:
             assert response.headers["Content-Encoding"] == "gzip", href
             assert gzip.decompress(response.read()), href
+
+
+@pytest.fixture(scope="module")
+def roomy_server(tmp_path_factory) -> Iterator[RunningServer]:
+    """A Daphne server of its own, with room in its blocking budget for this module."""
+    server = start_daphne(
+        tmp_path_factory.mktemp("roomy-server"), PLAYGROUND_BLOCKING_BUDGET_MS="60000"
+    )
+    yield server
+    server.stop()
+
+
+async def pages_and_probes_while_blocked(url: str, sleep_ms: int) -> tuple[int, float, float]:
+    """Lesson pages and probes back to back while a demo holds its loop with time.sleep:
+    the demo's status, the slowest page and the slowest probe (ms)."""
+    async with aiohttp.ClientSession() as session:
+        block = asyncio.create_task(
+            aget(session, f"{url}/playground/api/blocking/time-sleep?sleep_ms={sleep_ms}")
+        )
+        pages, probes = [0.0], [0.0]
+        while not block.done():
+            page, probe = await asyncio.gather(
+                aget(session, url + "/lessons/async-views/"),
+                aget(session, url + "/playground/api/probe"),
+            )
+            pages.append(page.elapsed_ms)
+            probes.append(probe.elapsed_ms)
+        return (await block).status, max(pages), max(probes)
+
+
+def test_readers_are_not_held_up_by_a_demo_that_blocks_its_loop(roomy_server):
+    """The demo blocks the loop the demos (and the probe) run on, not the one pages are
+    served on."""
+    sleep_ms = 2000
+    status, slowest_page, slowest_probe = asyncio.run(
+        pages_and_probes_while_blocked(roomy_server.url, sleep_ms)
+    )
+    assert status == 200
+    assert slowest_probe > sleep_ms / 2  # the probe waited for the sleep
+    assert slowest_page < sleep_ms / 3  # the pages did not
