@@ -11,9 +11,12 @@ from collections.abc import Iterator
 import aiohttp
 import pytest
 from django.test import Client
+from django.test.signals import template_rendered
 from django.urls import URLResolver, get_resolver
 
+from exercises import catalog as exercise_catalog
 from exercises.catalog import get_catalog as get_exercises
+from lessons import pages
 from lessons.catalog import get_catalog
 from playground.registry import DEMOS
 from tests.helpers import lesson_text, write_lesson
@@ -114,6 +117,34 @@ def test_production_reads_the_lessons_once(settings, lessons_dir):
     assert set(get_catalog().lessons) == before  # no look at the files on a request
     settings.LESSONS_RELOAD = True
     assert "late-lesson" in get_catalog().lessons
+
+
+def test_production_reads_the_exercises_once(settings, monkeypatch):
+    settings.LESSONS_RELOAD = False
+    loaded = get_exercises()
+    looks = []
+    monkeypatch.setattr(exercise_catalog, "_signature", lambda root: looks.append(root))
+    assert get_exercises() is loaded and get_exercises() is loaded
+    assert looks == []  # no stat of the exercise files on a request
+
+
+@pytest.mark.django_db
+def test_production_renders_every_lesson_page_before_the_first_request(settings):
+    settings.LESSONS_RELOAD = False
+    rendered: list[str] = []
+
+    def record(sender, template, context, **kwargs):
+        rendered.append(template.name)
+
+    pages.clear()
+    pages.warm(get_catalog())
+    template_rendered.connect(record)
+    try:
+        for slug in get_catalog().lessons:
+            assert Client(HTTP_HOST="127.0.0.1").get(f"/lessons/{slug}/").status_code == 200
+    finally:
+        template_rendered.disconnect(record)
+    assert "lessons/lesson.html" not in rendered
 
 
 def test_a_streaming_demo_still_streams_when_gzip_is_asked(asgi_server):
