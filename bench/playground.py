@@ -168,7 +168,11 @@ GOALS = {"Daphne, 1 process": "2x or less", "Uvicorn, 2 workers": "1.5x or less"
 async def main() -> None:
     # One client address sends everything here, so lift the per-client rate limit; the
     # per-process cap on runs in flight stays at its default.
-    settings = {"PLAYGROUND_RATE_LIMIT": "1000000", "DJANGO_TRUSTED_PROXIES": "127.0.0.1"}
+    settings = {
+        "PLAYGROUND_RATE_LIMIT": "1000000",
+        "DJANGO_TRUSTED_PROXIES": "127.0.0.1",
+        "DJANGO_REQUEST_LOG": "0",
+    }
     server = start_daphne(Path(tempfile.mkdtemp(prefix="bench-playground-")), **settings)
     print(f"Daphne at {server.url} (1 process), {os.cpu_count()} CPUs")
     try:
