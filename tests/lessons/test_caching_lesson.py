@@ -23,7 +23,8 @@ def local_memory(settings):
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "LOCATION": "caching-lesson",
-        }
+        },
+        "sessions": settings.CACHES["sessions"],  # the site's sessions are read from it
     }
     cache.clear()
 
