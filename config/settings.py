@@ -324,7 +324,7 @@ LOGGING = {
 # --- Playground limits (SECURITY.md lists each one).
 PLAYGROUND_RATE_LIMIT = whole_number("PLAYGROUND_RATE_LIMIT", 300)  # runs per client per window
 PLAYGROUND_RATE_WINDOW = whole_number("PLAYGROUND_RATE_WINDOW", 60)  # seconds
-PLAYGROUND_MAX_CONCURRENT_RUNS = whole_number("PLAYGROUND_MAX_CONCURRENT_RUNS", 32)  # per process
+PLAYGROUND_MAX_CONCURRENT_RUNS = whole_number("PLAYGROUND_MAX_CONCURRENT_RUNS", 16)  # per process
 # One client's share of those: runs in flight at once, and seconds of runs per window.
 PLAYGROUND_CLIENT_MAX_RUNS = whole_number("PLAYGROUND_CLIENT_MAX_RUNS", 4)
 PLAYGROUND_CLIENT_RUN_SECONDS = whole_number("PLAYGROUND_CLIENT_RUN_SECONDS", 120)

@@ -65,11 +65,11 @@ _pages: dict[tuple[str, str], CachedPage] = {}
 _lock = threading.Lock()
 
 
-def cached_page(request: HttpRequest, catalog: Catalog, lesson: Lesson) -> CachedPage:
+def cached_page(catalog: Catalog, lesson: Lesson) -> CachedPage:
     key = (lesson.slug, catalog.version)
     page = _pages.get(key)
     if page is None:
-        page = _render(request, catalog, lesson)
+        page = render_page(catalog, lesson)
         with _lock:
             # Pages of an older catalog are dropped as the new one's are made.
             for stale in [k for k in _pages if k[1] != catalog.version]:
@@ -100,7 +100,14 @@ def clear() -> None:
         _fragments.clear()
 
 
-def _render(request: HttpRequest, catalog: Catalog, lesson: Lesson) -> CachedPage:
+def warm(catalog: Catalog) -> None:
+    """Render every lesson's page now (production does at start-up), not on a first request."""
+    for lesson in catalog.lessons.values():
+        cached_page(catalog, lesson)
+
+
+def render_page(catalog: Catalog, lesson: Lesson) -> CachedPage:
+    """The page of `lesson`, holes and all: the uncached render."""
     previous, following = catalog.neighbours(lesson)
     context = {
         "lesson": lesson,
@@ -110,9 +117,9 @@ def _render(request: HttpRequest, catalog: Catalog, lesson: Lesson) -> CachedPag
         "related": catalog.related(lesson),
         **{name: _Holes(name) for name in PER_REQUEST},
     }
-    # The request is there for the shell's `request.resolver_match` (the same on every lesson
-    # page); nothing the template prints depends on who asked.
-    html = render_to_string("lessons/lesson.html", context, request)
+    # No request: nothing the page prints depends on who asked (the shell's nav marks the
+    # practice, playground and exercises pages, never a lesson).
+    html = render_to_string("lessons/lesson.html", context)
     parts = tuple(_HOLE.split(html))
     digest = hashlib.blake2b("".join(parts[::2]).encode(), digest_size=16).hexdigest()
     return CachedPage(parts=parts, digest=digest)
@@ -129,7 +136,7 @@ def per_request_values(request: HttpRequest) -> dict:
 
 def lesson_response(request: HttpRequest, catalog: Catalog, lesson: Lesson) -> HttpResponse:
     """The lesson page for this request: the cached page with its holes filled, or 304."""
-    page = cached_page(request, catalog, lesson)
+    page = cached_page(catalog, lesson)
     values = per_request_values(request)
     filled = [
         part if index % 2 == 0 else str(lookup(values.get(part), lesson.slug))
