@@ -224,6 +224,7 @@ async def pages_and_probes_while_blocked(url: str, sleep_ms: int) -> tuple[int, 
         return (await block).status, max(pages), max(probes)
 
 
+@pytest.mark.server  # starts its own Daphne
 def test_readers_are_not_held_up_by_a_demo_that_blocks_its_loop(roomy_server):
     """The demo blocks the loop the demos (and the probe) run on, not the one pages are
     served on."""
