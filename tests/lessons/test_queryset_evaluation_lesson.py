@@ -130,11 +130,21 @@ def test_the_async_example_and_the_refusal_on_the_loop(shelf):
     assert async_to_sync(evaluate_on_the_loop)()
 
 
-def test_first_on_an_evaluated_unordered_queryset_queries_again(shelf):
+def test_first_on_an_unordered_evaluated_queryset_queries_again(shelf):
     authors = Author.objects.all()  # Author has no Meta.ordering
-    _, sent = queries(lambda: list(authors))
-    assert sent == 1 and not authors.ordered
-    first, sent = queries(authors.first)
-    assert sent == 1 and first == min(shelf, key=lambda author: author.pk)
-    _, sent = queries(lambda: authors[0])
+    list(authors)
+    _, sent = queries(lambda: (authors.count(), authors[0]))
     assert sent == 0
+    _, sent = queries(authors.first)  # order_by("pk") is a new QuerySet
+    assert sent == 1
+
+
+def test_update_and_delete_empty_the_querysets_own_cache_but_not_earlier_lists(shelf):
+    books = Book.objects.filter(author=shelf[5])
+    earlier = list(books)
+    books.update(pages=999)
+    (pages, count), sent = queries(lambda: ([book.pages for book in books], len(books)))
+    assert (pages, count, sent) == ([999, 999, 999], 3, 1)
+    assert {book.pages for book in earlier} == {100, 150, 200}
+    books.delete()
+    assert queries(lambda: len(books)) == (0, 1)
