@@ -16,7 +16,7 @@ from pathlib import Path
 from django.conf import settings
 
 from .parsing import Lesson, LessonFileError, Problem, parse_lesson
-from .tracks import TRACKS, Track
+from .tracks import START_HERE, TRACKS, Track
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +55,20 @@ class Catalog:
         previous = siblings[index - 1] if index > 0 else None
         following = siblings[index + 1] if index + 1 < len(siblings) else None
         return previous, following
+
+    def position(self, lesson: Lesson) -> tuple[int, int]:
+        """Where `lesson` sits in its track: (n, N) for "lesson n of N"."""
+        siblings = self.track_lessons(lesson.track)
+        return siblings.index(lesson) + 1, len(siblings)
+
+    def next_track(self, track: str) -> tuple[Track, Lesson] | None:
+        """The track after `track` that has lessons, and its first lesson."""
+        later = [(t, lessons) for t, lessons in self.tracks() if t.order > TRACKS[track].order]
+        return (later[0][0], later[0][1][0]) if later else None
+
+    def start_here(self) -> list[tuple[Lesson, str]]:
+        """The start-here path's lessons, each with why it comes where it does."""
+        return [(self.lessons[s.slug], s.why) for s in START_HERE if s.slug in self.lessons]
 
     def related(self, lesson: Lesson) -> list[Lesson]:
         return [self.lessons[slug] for slug in lesson.related if slug in self.lessons]

@@ -109,11 +109,16 @@ def warm(catalog: Catalog) -> None:
 def render_page(catalog: Catalog, lesson: Lesson) -> CachedPage:
     """The page of `lesson`, holes and all: the uncached render."""
     previous, following = catalog.neighbours(lesson)
+    number, count = catalog.position(lesson)
     context = {
         "lesson": lesson,
         "track": TRACKS[lesson.track],
         "previous": previous,
         "next": following,
+        "number": number,
+        "count": count,
+        # At a track's end, the way on is the next track.
+        "next_track": None if following else catalog.next_track(lesson.track),
         "related": catalog.related(lesson),
         **{name: _Holes(name) for name in PER_REQUEST},
     }

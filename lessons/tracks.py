@@ -55,3 +55,23 @@ TRACKS: dict[str, Track] = {
 }
 
 LEVELS = ("beginner", "intermediate", "advanced")
+
+
+@dataclass(frozen=True)
+class Step:
+    slug: str  # a lesson
+    why: str  # why it comes at this point of the path
+
+
+# "Start here": the order a learner new to async Django should take, across the tracks. Each
+# step builds on the one before; the tracks hold the rest. tests/lessons/test_views.py checks
+# that every step names a lesson.
+START_HERE: tuple[Step, ...] = (
+    Step("async-views", "what an async view is, and what it buys you"),
+    Step("blocking-the-event-loop", "the one mistake that undoes it"),
+    Step("sync-to-async", "calling sync code from async code, and back"),
+    Step("async-orm", "the database from an async view"),
+    Step("transactions", "transactions, which async code must hand to a thread"),
+    Step("wsgi-vs-asgi", "the servers that run it all"),
+    Step("deployment", "and how to deploy it"),
+)

@@ -18,6 +18,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "lessons/home.html",
         {
             "tracks": catalog.tracks(),
+            "start_here": catalog.start_here(),
             # Instructors see broken lesson files right where they look; learners don't.
             "problems": catalog.problems if settings.DEBUG else [],
         },

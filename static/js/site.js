@@ -1,5 +1,6 @@
 // Every page: the theme toggle, copy buttons, keyboard shortcuts, the read mark, quizzes and
 // the predictions they record.
+import { contents } from "./site/contents.js";
 import { copyButtons } from "./site/copy-buttons.js";
 import { recordPredictions } from "./site/predictions.js";
 import { quiz } from "./site/quiz.js";
@@ -8,6 +9,7 @@ import { shortcuts } from "./site/shortcuts.js";
 import { themeToggle } from "./site/theme-toggle.js";
 
 themeToggle(document.getElementById("theme-toggle"));
+contents(document.querySelector(".toc details"));
 copyButtons(document.querySelectorAll(".lesson-body .highlight, .copyable"));
 shortcuts();
 markReadAtTheEnd(

@@ -13,7 +13,8 @@ pytestmark = pytest.mark.e2e
 def test_home_to_lesson_and_table_of_contents(page: Page, server: RunningServer):
     page.goto(server.url + "/")
     screenshot(page, "home")
-    page.get_by_role("link", name="What are Django's asynchronous views (ASGI)?").click()
+    start_here = page.get_by_role("region", name="Start here")
+    start_here.get_by_role("link", name="What are Django's asynchronous views (ASGI)?").click()
     expect(page).to_have_url(re.compile(r"/lessons/async-views/$"))
     expect(page.locator("h1")).to_have_text("What are Django's asynchronous views (ASGI)?")
     toc = page.get_by_role("complementary", name="On this page")
@@ -117,8 +118,9 @@ def test_new_and_broken_files_without_restart(page: Page, server: RunningServer)
     write_lesson(server.lessons_dir / "async", "96-broken.md", "---\ntitle: [oops\n---\n")
     page.goto(server.url + "/")
     expect(page.get_by_role("link", name="A lesson dropped in")).to_be_visible()
+    track = page.get_by_role("region", name="Async Django and ASGI")
     expect(
-        page.get_by_role("link", name="What are Django's asynchronous views (ASGI)?")
+        track.get_by_role("link", name="What are Django's asynchronous views (ASGI)?")
     ).to_be_visible()
     assert "lesson problem" in server.log() and "96-broken.md:2" in server.log()
 

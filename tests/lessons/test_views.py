@@ -3,6 +3,7 @@ from pathlib import Path
 import pytest
 
 from lessons.catalog import get_catalog
+from lessons.tracks import START_HERE, TRACKS
 from tests.helpers import lesson_text, write_lesson
 
 
@@ -101,3 +102,38 @@ def test_prev_next_links(client, lessons_dir: Path):
     body = client.get("/lessons/last/").content.decode()
     assert 'rel="prev"' in body
     assert 'rel="next"' not in body
+
+
+def test_every_start_here_step_is_a_lesson():
+    lessons = get_catalog().lessons
+    missing = [step.slug for step in START_HERE if step.slug not in lessons]
+    assert not missing, f"the start-here path names lessons that do not exist: {missing}"
+
+
+def test_home_starts_a_newcomer_on_a_path_in_order(client):
+    body = client.get("/").content.decode()
+    path = body[body.index('id="start-here-title"') : body.index("</ol>", body.index("start-path"))]
+    links = [path.index(f'href="/lessons/{step.slug}/"') for step in START_HERE]
+    assert links == sorted(links)
+    assert body.index('id="start-here-title"') < body.index('id="track-async"')  # first
+
+
+def test_lesson_says_where_it_sits_in_its_track(client):
+    catalog = get_catalog()
+    async_lessons = catalog.track_lessons("async")
+    second = async_lessons[1]
+    body = client.get(f"/lessons/{second.slug}/").content.decode()
+    assert f"Lesson 2 of {len(async_lessons)} in" in body
+
+
+def test_a_track_ends_with_a_link_to_the_next_track(client):
+    catalog = get_catalog()
+    last = catalog.track_lessons("async")[-1]
+    following, first = catalog.next_track("async")
+    assert following.order > TRACKS["async"].order
+    assert first == catalog.track_lessons(following.slug)[0]
+    body = client.get(f"/lessons/{last.slug}/").content.decode()
+    assert f"Next track, {following.title}" in body
+    assert f'href="/lessons/{first.slug}/"' in body
+    last_track = catalog.tracks()[-1][0]
+    assert catalog.next_track(last_track.slug) is None
