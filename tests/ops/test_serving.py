@@ -20,7 +20,7 @@ from lessons import pages
 from lessons.catalog import get_catalog
 from playground.registry import DEMOS
 from tests.helpers import lesson_text, write_lesson
-from tests.playground.http import aget
+from tests.playground.http import aget, get
 from tests.servers import RunningServer, start_daphne
 
 
@@ -235,3 +235,12 @@ def test_readers_are_not_held_up_by_a_demo_that_blocks_its_loop(roomy_server):
     assert status == 200
     assert slowest_probe > sleep_ms / 2  # the probe waited for the sleep
     assert slowest_page < sleep_ms / 3  # the pages did not
+
+
+def test_a_url_prefix_sent_by_a_client_reaches_no_page(asgi_server):
+    # Daphne would take it as the site's prefix; the first render of a lesson is kept for
+    # every reader, so one request would have broken every link on the page for everyone.
+    path = "/lessons/signals/"
+    poisoned = get(asgi_server.url + path, headers={"Daphne-Root-Path": "/poison"})
+    assert poisoned.status == 200 and "/poison" not in poisoned.text
+    assert "/poison" not in get(asgi_server.url + path).text
