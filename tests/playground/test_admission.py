@@ -63,6 +63,15 @@ def test_cpu_load_runs_are_sized_by_their_cpu(request_from):
     assert spent.value.status == 429 and spent.value.retry_after
 
 
+def test_a_load_run_whose_requests_would_outlive_it_is_refused(request_from):
+    variant = get_variant("fanout", "sync")  # the calls one after another: 50 x 3 s = 150 s
+    slow = variant.demo.parse({"calls": "50", "latency_ms": "3000", "jitter_ms": "0"})
+    with pytest.raises(DemoRefused, match="takes about 150 s alone") as refused:
+        admit(request_from("10.0.0.7"), variant, slow, users=2)
+    assert refused.value.status == 400 and "60 s" in refused.value.message
+    admit(request_from("10.0.0.7"), variant, variant.demo.parse({}), users=2).release()
+
+
 def test_load_limit_is_the_most_users_admit_allows(request_from):
     variant = get_variant("blocking", "time-sleep")
     params = variant.demo.parse({"sleep_ms": "500"})
