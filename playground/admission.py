@@ -46,7 +46,7 @@ class LoadLimit:
 
 def _costs(variant: Variant, params: Params) -> list[tuple[limits.Budget, float, str]]:
     return [
-        (budget, cost(params), what)
+        (budget, cost(params) * budget.slowdown, what)
         for budget, cost, what in (
             (limits.blocking_budget, variant.blocks_loop, "block the server's event loop for"),
             (limits.cpu_budget, variant.burns_cpu, "burn the server's CPU for"),
