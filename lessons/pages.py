@@ -34,6 +34,8 @@ from .tracks import TRACKS
 # The lesson template's per-request values: mappings by lesson slug, each filled by the context
 # processor that owns it (practice/context_processors.py, exercises/context_processors.py).
 PER_REQUEST = ("progress_badges", "exercise_badges", "exercise_blocks")
+# And the shell's: who is signed in (base.html prints the hole instead of _account_link.html).
+ACCOUNT_LINK = "account_link"
 
 # A marker no lesson can contain: nh3 drops comments from lesson HTML, and the token is new in
 # every process.
@@ -59,6 +61,11 @@ class _Holes:
 
     def __bool__(self) -> bool:
         return True
+
+    def __html__(self) -> str:  # printed as it is, like a SafeString
+        return self.marker
+
+    __str__ = __html__
 
 
 _pages: dict[tuple[str, str], CachedPage] = {}
@@ -115,10 +122,10 @@ def render_page(catalog: Catalog, lesson: Lesson) -> CachedPage:
         "previous": previous,
         "next": following,
         "related": catalog.related(lesson),
-        **{name: _Holes(name) for name in PER_REQUEST},
+        **{name: _Holes(name) for name in (*PER_REQUEST, ACCOUNT_LINK)},
     }
     # No request: nothing the page prints depends on who asked (the shell's nav marks the
-    # practice, playground and exercises pages, never a lesson).
+    # practice, playground and exercises pages, never a lesson; who is signed in is a hole).
     html = render_to_string("lessons/lesson.html", context)
     parts = tuple(_HOLE.split(html))
     digest = hashlib.blake2b("".join(parts[::2]).encode(), digest_size=16).hexdigest()
@@ -139,7 +146,7 @@ def lesson_response(request: HttpRequest, catalog: Catalog, lesson: Lesson) -> H
     page = cached_page(catalog, lesson)
     values = per_request_values(request)
     filled = [
-        part if index % 2 == 0 else str(lookup(values.get(part), lesson.slug))
+        part if index % 2 == 0 else _fill(part, values, request, lesson)
         for index, part in enumerate(page.parts)
     ]
     # The body is the cached text and what filled its holes: hashing those is hashing the body.
@@ -153,6 +160,14 @@ def lesson_response(request: HttpRequest, catalog: Catalog, lesson: Lesson) -> H
     get_token(request)  # sets the csrftoken cookie the page's scripts post with
     # 304 when the browser's copy is this page (a weak match: compression makes the ETag weak).
     return get_conditional_response(request, etag=etag, response=response)
+
+
+def _fill(hole: str, values: dict, request: HttpRequest, lesson: Lesson) -> str:
+    if hole == ACCOUNT_LINK:
+        user = request.user
+        name = user.get_username() if user.is_authenticated else ""
+        return render_once("_account_link.html", {"user": user}, key=name)
+    return str(lookup(values.get(hole), lesson.slug))
 
 
 @receiver(file_changed)
