@@ -2,9 +2,10 @@
 
 The rendered page (the lesson, its demo panels, the HTML shell) is kept in this process, keyed
 by the lesson's slug and the catalog's version, with holes where only the request knows what
-goes: the learner's own badges and their exercises' standing. A request fills the holes from the
-context processors that own them (practice/, exercises/), which keep their own small renders per
-standing, so no template work is redone for content that didn't change.
+goes: who is signed in (the header), the learner's own badges and their exercises' standing.
+A request fills the holes from the context processors that own them (practice/, exercises/),
+which keep their own small renders per standing, so no template work is redone for content
+that didn't change.
 
 The CSRF token is not on the page (it would make every copy differ and leak one reader's token
 to the next): scripts read it from the csrftoken cookie, which the page sets.
@@ -91,11 +92,12 @@ MAX_FRAGMENTS = 4096
 
 def render_once(template: str, context: dict, *, key: Hashable) -> SafeString:
     """A small render that depends only on `key` (a badge per standing, a lesson's exercises
-    per the learner's standing on each), made once per process."""
+    per the learner's standing on each, the header's link per user name), made once per
+    process."""
     full_key = (template, key)
     html = _fragments.get(full_key)
     if html is None:
-        if len(_fragments) > MAX_FRAGMENTS:  # old content versions, in development
+        if len(_fragments) > MAX_FRAGMENTS:  # old content versions, many user names
             _fragments.clear()
         html = _fragments[full_key] = render_to_string(template, context)
     return html
