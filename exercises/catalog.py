@@ -37,15 +37,30 @@ class Catalog:
         return hashlib.blake2b(repr(self.signature).encode(), digest_size=12).hexdigest()
 
     def ordered(self) -> list[Exercise]:
+        return list(self._ordered)
+
+    @cached_property
+    def _ordered(self) -> tuple[Exercise, ...]:
+        # Sorted once per catalog: pages ask on every request.
         from lessons.tracks import TRACKS
 
-        return sorted(
-            self.exercises.values(),
-            key=lambda e: (TRACKS[e.track].order, e.order, e.slug),
+        return tuple(
+            sorted(
+                self.exercises.values(),
+                key=lambda e: (TRACKS[e.track].order, e.order, e.slug),
+            )
         )
 
+    @cached_property
+    def by_lesson(self) -> dict[str, tuple[Exercise, ...]]:
+        """Lesson slug -> its exercises, in order; no key for a lesson without any."""
+        lessons: dict[str, list[Exercise]] = {}
+        for exercise in self._ordered:
+            lessons.setdefault(exercise.lesson, []).append(exercise)
+        return {slug: tuple(exercises) for slug, exercises in lessons.items()}
+
     def for_lesson(self, lesson: str) -> list[Exercise]:
-        return [exercise for exercise in self.ordered() if exercise.lesson == lesson]
+        return list(self.by_lesson.get(lesson, ()))
 
 
 class _Loader:
