@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import threading
 import time
+import types
 from collections.abc import Iterator
 from contextvars import ContextVar
 from functools import cache
@@ -18,6 +19,7 @@ import django.core.handlers.base as handlers_base
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.conf import settings
 from django.core.handlers.asgi import ASGIHandler
+from django.core.handlers.base import BaseHandler
 from django.core.signals import request_finished, request_started
 from django.dispatch import receiver
 from django.template import engines
@@ -173,14 +175,13 @@ class TracedHandler(ASGIHandler):
         super().__init__()
 
     def load_middleware(self, is_async: bool = False) -> None:
-        # load_middleware() reads settings.MIDDLEWARE; only this attribute differs, and only
-        # while this handler is built (once, on the event loop), so no other request sees it.
-        real = handlers_base.settings
-        handlers_base.settings = StackSettings(self.stack)
-        try:
-            super().load_middleware(is_async)
-        finally:
-            handlers_base.settings = real
+        # BaseHandler.load_middleware() reads MIDDLEWARE from its module's global `settings`.
+        # Swapping django.core.handlers.base.settings would show this stack to any handler
+        # built meanwhile on another thread; instead run Django's own function with globals
+        # of its own, in which `settings` has this handler's MIDDLEWARE.
+        own_globals = {**vars(handlers_base), "settings": StackSettings(self.stack)}
+        load = types.FunctionType(BaseHandler.load_middleware.__code__, own_globals)
+        load(self, is_async)
 
     def resolve_request(self, request):
         request.urlconf = __name__  # this module's urlpatterns

@@ -68,6 +68,6 @@ def test_the_conditional_update_lets_exactly_one_run_send_the_receipt():
 
 def test_the_celery_task_retries_with_backoff_and_acknowledges_late():
     charge_card = lesson_code("background-work", "def charge_card(")["charge_card"]
-    assert charge_card.acks_late is True
+    assert charge_card.acks_late is True and charge_card.reject_on_worker_lost is True
     assert charge_card.autoretry_for == (ConnectionError,)
     assert charge_card.retry_backoff is True and charge_card.retry_kwargs == {"max_retries": 5}

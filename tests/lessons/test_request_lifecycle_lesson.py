@@ -5,6 +5,7 @@ threads as the in-process demo records them."""
 import sys
 import types
 
+import django.core.handlers.base as handlers_base
 import pytest
 from asgiref.sync import async_to_sync, iscoroutinefunction
 from django.core.handlers.asgi import ASGIHandler
@@ -117,3 +118,26 @@ def test_the_demo_records_the_onion_and_the_render_after_the_view():
     loop = spans["ASGIHandler(scope, receive, send)"]
     assert spans["view: show_order() (async)"] == loop
     assert spans["render the template (after the view)"] != loop
+
+
+middleware_lists_seen_while_building: list[list[str]] = []
+
+
+class WitnessMiddleware:
+    """Built inside the demo's handler: records the MIDDLEWARE that any other handler built at
+    that moment (another thread's, say) would read from django.core.handlers.base."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        middleware_lists_seen_while_building.append(list(handlers_base.settings.MIDDLEWARE))
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+
+def test_building_the_demos_handler_leaves_the_sites_middleware_alone(settings):
+    middleware_lists_seen_while_building.clear()
+    lifecycle.TracedHandler([f"{__name__}.WitnessMiddleware"])
+    # One entry: the demo's stack was built from its own list, and while it was, Django's
+    # module still showed the site's MIDDLEWARE.
+    assert middleware_lists_seen_while_building == [list(settings.MIDDLEWARE)]
