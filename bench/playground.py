@@ -3,9 +3,11 @@
     .venv/bin/python bench/playground.py
 
 Prints: the fan-out overhead above its physical limit (the slowest upstream's latency) for
-N = 1, 10 and 50; 100 concurrent fan-outs (N = 10, 200 ms); and the lesson page's p50/p99
-quiet and during a flood of demo runs, with the flooded/quiet p99 ratio, on Daphne and on
-Uvicorn with 2 workers (./run serve --workers 2). Figures, not pass/fail.
+N = 1, 10 and 50; 100 concurrent fan-outs (N = 10, 200 ms); the panel's load run of the
+fan-out (3 calls x 300 ms, 100 users) with its two ratios, async p50 / one request alone
+(goal: within 1.5x) and sync p50 / async p50 (goal: at least 2.5x); and the lesson page's
+p50/p99 quiet and during a flood of demo runs, with the flooded/quiet p99 ratio, on Daphne and
+on Uvicorn with 2 workers (./run serve --workers 2). Figures, not pass/fail.
 """
 
 import asyncio
@@ -87,6 +89,34 @@ async def concurrent_fanouts(base: str) -> None:
         f"  all done in {total:.0f} ms; slowest request {max(latencies):.0f} ms; "
         f"p50 {pct(latencies, 50):.0f} ms; statuses {statuses}"
     )
+
+
+async def load_run_ratios(base: str) -> None:
+    """What the lesson's load form shows: 100 users of the fan-out, async and sync, fired by
+    the server's own load generator, against one async request on its own."""
+    params = "calls=3&latency_ms=300"
+    print("\nLoad run: fan-out, 3 calls x 300 ms, 100 users (the panel's load form)")
+    async with aiohttp.ClientSession() as session:
+        alone = []
+        for _ in range(5):
+            url = f"{base}/playground/api/fanout/async?{params}"
+            _, status, body = await timed_get(session, url)
+            assert status == 200, status
+            alone.append(body["total_ms"])
+        p50 = {}
+        for variant in ("async", "sync"):
+            url = f"{base}/playground/api/fanout/{variant}/load?concurrency=100&{params}"
+            _, status, body = await timed_get(session, url)
+            assert status == 200, (status, body)
+            p50[variant] = body["p50_ms"]
+            print(
+                f"  {variant:>5}: p50 {body['p50_ms']:6.0f} ms  p95 {body['p95_ms']:6.0f} ms  "
+                f"errors {body['errors']}  peak threads {body['peak_threads']}"
+            )
+    one = statistics.median(alone)
+    print(f"  one async request alone: {one:.0f} ms (median of 5)")
+    print(f"  async p50 / one request alone: {p50['async'] / one:.2f}x  (goal: within 1.5x)")
+    print(f"  sync p50 / async p50: {p50['sync'] / p50['async']:.2f}x  (goal: at least 2.5x)")
 
 
 READER = """
@@ -178,6 +208,7 @@ async def main() -> None:
     try:
         await fanout_overhead(server.url)
         await concurrent_fanouts(server.url)
+        await load_run_ratios(server.url)
         await lesson_under_flood(server.url, "Daphne, 1 process")
     finally:
         server.stop()

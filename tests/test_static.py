@@ -1,5 +1,6 @@
 """The site's JavaScript: small native modules, no URL of their own, every import preloaded."""
 
+import hashlib
 import re
 from pathlib import Path
 
@@ -64,3 +65,12 @@ def test_the_vendored_editor_says_what_it_is():
     assert "5.65.21" in readme and "MIT" in readme
     assert (vendor / "LICENSE").read_text().startswith("MIT License")
     assert 'CodeMirror.version = "5.65.21"' in (vendor / "codemirror.js").read_text()
+
+
+def test_the_vendored_accessibility_checker_is_the_file_its_readme_names():
+    vendor = BASE_DIR / "static" / "vendor" / "axe-core"
+    readme = (vendor / "README.md").read_text()
+    script = (vendor / "axe.min.js").read_bytes()
+    assert script.startswith(b"/*! axe v4.14.1") and "4.14.1" in readme
+    assert hashlib.sha256(script).hexdigest() in readme
+    assert (vendor / "LICENSE").read_text().startswith("Mozilla Public License, version 2.0")

@@ -1,6 +1,7 @@
 // Every page: the theme toggle, copy buttons, keyboard shortcuts, the read mark, quizzes and
 // the predictions they record.
 import { contents } from "./site/contents.js";
+import { scrollableCode } from "./site/code-blocks.js";
 import { copyButtons } from "./site/copy-buttons.js";
 import { recordPredictions } from "./site/predictions.js";
 import { quiz } from "./site/quiz.js";
@@ -11,6 +12,7 @@ import { themeToggle } from "./site/theme-toggle.js";
 themeToggle(document.getElementById("theme-toggle"));
 contents(document.querySelector(".toc details"));
 copyButtons(document.querySelectorAll(".lesson-body .highlight, .copyable"));
+scrollableCode(document.querySelectorAll(".highlight pre, pre.copyable"));
 shortcuts();
 markReadAtTheEnd(
   document.querySelector("article[data-lesson]"),

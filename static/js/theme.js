@@ -9,5 +9,18 @@
   }
   const system = matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light";
   const theme = stored === "dark" || stored === "light" ? stored : system;
-  document.documentElement.dataset.theme = theme;
+  const root = document.documentElement;
+  root.dataset.theme = theme;
+  // The code colours of the theme in use apply to every medium; the other theme's sheet keeps
+  // its media query, so it loads without holding up the page. A toggle later switches its on.
+  const codeColours = (chosen) => {
+    for (const link of document.querySelectorAll(`link[data-code-theme="${chosen}"]`)) {
+      link.media = "all";
+    }
+  };
+  codeColours(theme);
+  new MutationObserver(() => codeColours(root.dataset.theme)).observe(root, {
+    attributes: true,
+    attributeFilter: ["data-theme"],
+  });
 })();

@@ -85,3 +85,67 @@ def test_contents_list_is_open_beside_the_lesson_on_a_wide_screen(page: Page, se
     page.goto(f"{server.url}/lessons/async-views/")
     expect(page.locator(".toc details")).to_have_attribute("open", "")
     expect(page.get_by_role("link", name="Pro tip")).to_be_visible()
+
+
+# The WCAG contrast ratio of an element's text colour on its background colour.
+CONTRAST = """(node) => {
+  const rgb = (text) => text.match(/[\\d.]+/g).slice(0, 3).map(Number);
+  const lum = ([r, g, b]) => {
+    const c = [r, g, b].map((v) => {
+      const s = v / 255;
+      return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
+  };
+  const style = getComputedStyle(node);
+  const [a, b] = [lum(rgb(style.color)), lum(rgb(style.backgroundColor))];
+  return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+}"""
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_copy_buttons_are_readable(page: Page, server: RunningServer, theme: str):
+    page.emulate_media(color_scheme=theme)
+    page.goto(f"{server.url}/lessons/async-views/")
+    button = page.locator(".lesson-body .highlight .copy-button").first
+    expect(button).to_be_attached()
+    assert button.evaluate(CONTRAST) >= 4.5
+
+
+def test_code_that_scrolls_sideways_can_be_reached_by_keyboard(browser, server: RunningServer):
+    context = browser.new_context(viewport={"width": 375, "height": 800})
+    page = context.new_page()
+    try:
+        page.goto(f"{server.url}/lessons/async-views/")
+        blocks = page.locator(".lesson-body .highlight pre")
+        # The blocks are measured once laid out, all in one go.
+        expect(page.locator(".lesson-body .highlight pre[tabindex='0']").first).to_be_attached()
+        wide = blocks.evaluate_all(
+            "nodes => nodes.map((n) => [n.scrollWidth > n.clientWidth, n.tabIndex,"
+            " n.getAttribute('aria-label')])"
+        )
+        scrolling = [block for block in wide if block[0]]
+        assert scrolling, "no code block scrolls sideways on a phone: the test shows nothing"
+        assert all(tab == 0 and label == "Code, scrolls sideways" for _, tab, label in scrolling)
+        assert all(tab == -1 for scrolls, tab, _ in wide if not scrolls)
+        first = page.locator(".lesson-body .highlight pre[tabindex='0']").first
+        first.focus()
+        page.keyboard.press("ArrowRight")
+        expect(first).to_be_focused()
+        assert first.evaluate("node => node.scrollLeft") > 0
+    finally:
+        context.close()
+
+
+def test_only_the_code_colours_in_use_hold_up_the_page(page: Page, server: RunningServer):
+    page.emulate_media(color_scheme="light")
+    page.goto(f"{server.url}/lessons/async-views/")
+    light = page.locator("link[data-code-theme=light]")
+    dark = page.locator("link[data-code-theme=dark]")
+    expect(light).to_have_attribute("media", "all")
+    expect(dark).to_have_attribute("media", "(prefers-color-scheme: dark)")
+    page.locator("#theme-toggle").click()
+    expect(page.locator("html")).to_have_attribute("data-theme", "dark")
+    expect(dark).to_have_attribute("media", "all")
+    code = page.locator(".lesson-body .highlight").first
+    expect(code).to_have_css("background-color", "rgb(13, 17, 23)")  # github-dark

@@ -1,6 +1,7 @@
 // The source tabs: the code of each variant, read by the server from its own running code and
 // highlighted there. The tab follows the variant that is running.
 import { say, sayText } from "../say.js";
+import { scrollableCode } from "../site/code-blocks.js";
 import { el } from "./dom.js";
 import { errorText } from "./errors.js";
 import { getJSON } from "./http.js";
@@ -64,5 +65,6 @@ export class SourceTabs {
     this.where.replaceChildren(say("source-where", { file, title: source.title }));
     // Pygments HTML rendered by this server from its own source files.
     this.body.innerHTML = source.html;
+    scrollableCode(this.body.querySelectorAll("pre"));
   }
 }

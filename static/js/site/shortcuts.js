@@ -15,6 +15,8 @@ export function shortcuts() {
       search.focus();
       search.select();
     } else if (event.key === "ArrowLeft" || event.key === "ArrowRight") {
+      // In a code block that scrolls sideways, the arrows scroll it.
+      if (event.target.closest?.("pre[tabindex]")) return;
       const rel = event.key === "ArrowLeft" ? "prev" : "next";
       const link = document.querySelector(`a[rel=${rel}]`);
       if (link) window.location.href = link.href;
