@@ -94,14 +94,17 @@ def record_review(
 
 def _change_rating(review: Review, rating: int, details: dict) -> Recorded:
     with transaction.atomic():
-        progress = Progress.objects.select_for_update().get(
-            learner=review.learner, lesson=review.lesson
+        progress = (
+            Progress.objects.select_for_update()
+            .filter(learner=review.learner, lesson=review.lesson)
+            .first()
         )
         review.refresh_from_db()
         later = Review.objects.filter(
             learner=review.learner, lesson=review.lesson, reviewed_at__gt=review.reviewed_at
         )
-        if review.card_before is None:
+        # An imported review carries no card to work from, and may have no progress row.
+        if review.card_before is None or progress is None:
             raise ReviewClosed("this rating was recorded elsewhere and can no longer change")
         if later.exists() or progress.last_reviewed != review.reviewed_at:
             raise ReviewClosed(

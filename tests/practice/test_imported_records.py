@@ -3,12 +3,13 @@ cannot be scheduled, more demo runs than are kept, a quiz the lesson does not ha
 review of another lesson is refused or bounded, never a 500 later."""
 
 import json
+import uuid
 
 import pytest
 from django.test import Client
 
 from practice import clock, scheduling
-from practice.models import Progress
+from practice.models import Progress, Review
 from tests.practice.test_views import post, review
 
 pytestmark = pytest.mark.django_db
@@ -102,3 +103,32 @@ def test_a_stored_card_that_does_not_load_is_treated_as_new_and_rating_repairs_i
     repaired = Progress.objects.get(lesson="signals").card
     assert scheduling.checked(scheduling.card_from(repaired)) is not None
     assert browser.get("/practice/signals/").status_code == 200
+
+
+def an_imported_review(lesson: str = "async-orm") -> dict:
+    return {
+        "review_id": str(uuid.uuid4()),
+        "lesson": lesson,
+        "rating": 3,
+        "reviewed_at": "2026-11-20T00:00:00+00:00",
+        "due_after": "2026-11-21T00:00:00+00:00",
+    }
+
+
+@pytest.mark.parametrize("with_progress", [False, True])
+def test_changing_an_imported_rating_is_a_json_409(browser, with_progress):
+    imported = an_imported_review()
+    progress = [{"lesson": "async-orm", "card": CARD}] if with_progress else []
+    assert import_file(browser, reviews=[imported], progress=progress).status_code == 200
+
+    for rating in (1, 2):
+        changed = post(
+            browser,
+            "/practice/api/review",
+            {"lesson": "async-orm", "rating": rating, "review_id": imported["review_id"]},
+        )
+        assert changed.status_code == 409
+        assert changed.json() == {
+            "error": "Not changed: this rating was recorded elsewhere and can no longer change."
+        }
+    assert Review.objects.get().rating == 3
