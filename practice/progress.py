@@ -27,6 +27,13 @@ class ReviewClosed(ValueError):
     """A changed rating for a review the learner has since moved past; the message says why."""
 
 
+class ReviewOfAnotherLesson(ReviewClosed):
+    """A rating sent with a review_id that the learner used for another lesson."""
+
+    def __init__(self, review: Review, lesson: str) -> None:
+        super().__init__(f"this review is of the lesson {review.lesson!r}, not {lesson!r}")
+
+
 @dataclass(frozen=True)
 class Recorded:
     review: Review
@@ -47,12 +54,15 @@ def record_review(
 ) -> Recorded:
     """Apply one rating to the lesson's schedule, once per review_id. The same review_id
     with another rating replaces the earlier one (a mis-click undone): the schedule is
-    worked out again from the card as it was before that review.
+    worked out again from the card as it was before that review. A review_id belongs to one
+    lesson: sent with another, it is refused (ReviewOfAnotherLesson).
 
     Several tabs may rate at the same moment: the progress row is locked (PostgreSQL) or the
     transaction holds SQLite's write lock from its start (IMMEDIATE), so no update is lost.
     """
     existing = Review.objects.filter(learner=learner, review_id=review_id).first()
+    if existing and existing.lesson != lesson:
+        raise ReviewOfAnotherLesson(existing, lesson)
     if existing and existing.rating == rating:
         return Recorded(existing, False)
     details = {
@@ -88,7 +98,10 @@ def record_review(
                 **details,
             )
     except IntegrityError:  # a concurrent request with the same review_id won the race
-        return Recorded(Review.objects.get(learner=learner, review_id=review_id), False)
+        review = Review.objects.get(learner=learner, review_id=review_id)
+        if review.lesson != lesson:
+            raise ReviewOfAnotherLesson(review, lesson) from None
+        return Recorded(review, False)
     return Recorded(review, True)
 
 

@@ -132,3 +132,19 @@ def test_changing_an_imported_rating_is_a_json_409(browser, with_progress):
             "error": "Not changed: this rating was recorded elsewhere and can no longer change."
         }
     assert Review.objects.get().rating == 3
+
+
+@pytest.mark.parametrize("rating", [1, 4])
+def test_a_review_id_sent_with_another_lesson_is_refused_naming_it(browser, rating):
+    first = review(lesson="transactions", rating=1)
+    assert post(browser, "/practice/api/review", first).status_code == 201
+    card = Progress.objects.get(lesson="transactions").card
+
+    other = post(browser, "/practice/api/review", {**first, "lesson": "caching", "rating": rating})
+    assert other.status_code == 409
+    assert other.json() == {
+        "error": "Not changed: this review is of the lesson 'transactions', not 'caching'."
+    }
+    assert Review.objects.get().rating == 1
+    assert Progress.objects.get(lesson="transactions").card == card
+    assert not Progress.objects.filter(lesson="caching").exists()
