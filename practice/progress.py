@@ -218,11 +218,15 @@ def record_demo_run(
         total_ms=total_ms,
         created=clock.now(),
     )
+    _keep_newest_demo_runs(learner, lesson)
+    return run
+
+
+def _keep_newest_demo_runs(learner: Learner, lesson: str) -> None:
     older = DemoRun.objects.filter(learner=learner, lesson=lesson).order_by("-created", "-pk")
     stale = list(older.values_list("pk", flat=True)[KEEP_DEMO_RUNS:])
     if stale:
         DemoRun.objects.filter(pk__in=stale).delete()
-    return run
 
 
 def lesson_states(learner: Learner | None) -> dict[str, dict]:
@@ -589,6 +593,7 @@ def read_import(data: object) -> dict[str, list[dict]]:
     twice = sorted({slug for slug in exercises if exercises.count(slug) > 1})
     if twice:
         raise BadImport(f"exercises lists the exercise {twice[0]!r} more than once")
+    cleaned["demo_runs"] = _newest_demo_runs(cleaned["demo_runs"])
     quizzes = [(item["lesson"], item["quiz"]) for item in cleaned["predictions"]]
     twice = sorted({quiz for quiz in quizzes if quizzes.count(quiz) > 1})
     if twice:
@@ -617,7 +622,21 @@ def import_into(learner: Learner, cleaned: dict[str, list[dict]]) -> dict[str, i
             Prediction(learner=staging, **item) for item in cleaned["predictions"]
         )
         merge(staging, learner)
+        for lesson in {item["lesson"] for item in cleaned["demo_runs"]}:
+            _keep_newest_demo_runs(learner, lesson)
     return {key: len(items) for key, items in cleaned.items()}
+
+
+def _newest_demo_runs(items: list[dict]) -> list[dict]:
+    """The newest KEEP_DEMO_RUNS runs of each lesson in a file: as many as the site keeps."""
+    newest = sorted(items, key=lambda item: item["created"], reverse=True)
+    per_lesson: dict[str, int] = {}
+    kept = []
+    for item in newest:
+        per_lesson[item["lesson"]] = per_lesson.get(item["lesson"], 0) + 1
+        if per_lesson[item["lesson"]] <= KEEP_DEMO_RUNS:
+            kept.append(item)
+    return kept
 
 
 def _iso(moment: datetime | None) -> str | None:

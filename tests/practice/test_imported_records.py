@@ -9,7 +9,8 @@ import pytest
 from django.test import Client
 
 from practice import clock, scheduling
-from practice.models import Progress, Review
+from practice.models import DemoRun, Progress, Review
+from practice.progress import KEEP_DEMO_RUNS
 from tests.practice.test_views import post, review
 
 pytestmark = pytest.mark.django_db
@@ -148,3 +149,32 @@ def test_a_review_id_sent_with_another_lesson_is_refused_naming_it(browser, rati
     assert Review.objects.get().rating == 1
     assert Progress.objects.get(lesson="transactions").card == card
     assert not Progress.objects.filter(lesson="caching").exists()
+
+
+def demo_runs(count: int, *, day: int) -> list[dict]:
+    return [
+        {
+            "lesson": "async-views",
+            "demo": "fanout",
+            "variant": "async",
+            "params": {},
+            "total_ms": float(n),
+            "created": f"2026-11-{day:02d}T10:{n // 60:02d}:{n % 60:02d}+00:00",
+        }
+        for n in range(count)
+    ]
+
+
+def test_an_import_keeps_the_newest_demo_runs_of_a_lesson_as_the_api_does(browser):
+    response = import_file(browser, demo_runs=demo_runs(1000, day=2))
+    assert response.status_code == 200
+    assert response.json()["imported"]["demo_runs"] == KEEP_DEMO_RUNS
+    kept = sorted(DemoRun.objects.values_list("total_ms", flat=True))
+    assert kept == [float(n) for n in range(1000 - KEEP_DEMO_RUNS, 1000)]
+
+    assert import_file(browser, demo_runs=demo_runs(1000, day=2)).status_code == 200
+    older = import_file(browser, demo_runs=demo_runs(30, day=1))  # older than those kept
+    assert older.status_code == 200
+    assert DemoRun.objects.count() == KEEP_DEMO_RUNS
+    assert not DemoRun.objects.filter(created__day=1).exists()
+    assert 'data-stat="demos">40<' in browser.get("/practice/").content.decode()
