@@ -210,3 +210,18 @@ def test_an_import_refuses_predictions_for_quizzes_the_lesson_does_not_have(visi
     assert Prediction.objects.count() == 0
     assert import_file(visitor, predictions=[a_prediction(quiz=quizzes)]).status_code == 200
     assert Prediction.objects.count() == 1
+
+
+def test_an_import_never_replaces_a_prediction_the_learner_made(visitor):
+    quiz = get_catalog().lessons["async-views"].quizzes[0]
+    wrong = next(i for i in range(len(quiz.options)) if i != quiz.answer)
+    made = post(
+        visitor, "/practice/api/prediction", {"lesson": "async-views", "quiz": 1, "choice": wrong}
+    )
+    assert made.status_code == 201 and made.json()["right"] is False
+
+    earlier = {**a_prediction(choice=quiz.answer), "predicted_at": "2020-01-01T00:00:00+00:00"}
+    assert import_file(visitor, predictions=[earlier]).status_code == 200
+    stored = Prediction.objects.get()
+    assert (stored.choice, stored.right) == (wrong, False)
+    assert "Predicted right <strong>0</strong> of 1" in visitor.get("/practice/").content.decode()
