@@ -339,15 +339,12 @@ MAX_OPTIONS = 20
 
 
 class QuizAnswerForm(LessonForm):
-    """Which quiz of the lesson (its number, from 1) and which option (from 0)."""
+    """Which quiz of the lesson (its number, from 1) and which option (from 0); both must be
+    in the lesson. `answer` is then the quiz's right option."""
 
     quiz = WholeNumberField(min_value=1, max_value=MAX_QUIZZES)
     choice = WholeNumberField(min_value=0, max_value=MAX_OPTIONS - 1)
-
-
-class PredictionForm(QuizAnswerForm):
-    """A quiz answered on a lesson page. Whether it was right is worked out here, from the
-    lesson, not taken from the page."""
+    answer: int | None = None
 
     def clean(self) -> dict:
         data = super().clean()
@@ -362,13 +359,24 @@ class PredictionForm(QuizAnswerForm):
             raise ValidationError(
                 f"quiz {number} has {len(quiz.options)} options, not {choice + 1}"
             )
-        data["right"] = choice == quiz.answer
+        self.answer = quiz.answer
+        return data
+
+
+class PredictionForm(QuizAnswerForm):
+    """A quiz answered on a lesson page. Whether it was right is worked out here, from the
+    lesson, not taken from the page."""
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if self.answer is not None:
+            data["right"] = data["choice"] == self.answer
         return data
 
 
 class ImportedPredictionForm(QuizAnswerForm):
-    """A prediction in a progress file: kept as it was judged then, though the lesson's
-    quizzes may have changed since."""
+    """A prediction in a progress file, for a quiz and option the lesson has: whether it was
+    right is kept as it was judged then."""
 
     right = TruthField()
     predicted_at = MomentField()

@@ -119,16 +119,14 @@ def _merge_exercise_results(source: Learner, target: Learner) -> None:
 
 
 def _merge_predictions(source: Learner, target: Learner) -> None:
-    """Per quiz, the earlier answer is the prediction."""
-    theirs = {
-        (p.lesson, p.quiz): p for p in Prediction.objects.select_for_update().filter(learner=target)
-    }
+    """Per quiz, a prediction the target has stands: the first answer recorded is the
+    prediction, and nothing merged in (an imported file, whatever dates it claims) replaces
+    it. Only quizzes the target has not answered take the source's prediction."""
+    theirs = Prediction.objects.select_for_update().filter(learner=target)
+    answered = set(theirs.values_list("lesson", "quiz"))
     for mine in Prediction.objects.filter(learner=source):
-        other = theirs.get((mine.lesson, mine.quiz))
-        if other is not None and other.predicted_at <= mine.predicted_at:
+        if (mine.lesson, mine.quiz) in answered:
             continue
-        if other is not None:
-            other.delete()
         mine.learner = target
         mine.save(update_fields=["learner"])
 

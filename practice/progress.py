@@ -27,6 +27,13 @@ class ReviewClosed(ValueError):
     """A changed rating for a review the learner has since moved past; the message says why."""
 
 
+class ReviewOfAnotherLesson(ReviewClosed):
+    """A rating sent with a review_id that the learner used for another lesson."""
+
+    def __init__(self, review: Review, lesson: str) -> None:
+        super().__init__(f"this review is of the lesson {review.lesson!r}, not {lesson!r}")
+
+
 @dataclass(frozen=True)
 class Recorded:
     review: Review
@@ -47,12 +54,15 @@ def record_review(
 ) -> Recorded:
     """Apply one rating to the lesson's schedule, once per review_id. The same review_id
     with another rating replaces the earlier one (a mis-click undone): the schedule is
-    worked out again from the card as it was before that review.
+    worked out again from the card as it was before that review. A review_id belongs to one
+    lesson: sent with another, it is refused (ReviewOfAnotherLesson).
 
     Several tabs may rate at the same moment: the progress row is locked (PostgreSQL) or the
     transaction holds SQLite's write lock from its start (IMMEDIATE), so no update is lost.
     """
     existing = Review.objects.filter(learner=learner, review_id=review_id).first()
+    if existing and existing.lesson != lesson:
+        raise ReviewOfAnotherLesson(existing, lesson)
     if existing and existing.rating == rating:
         return Recorded(existing, False)
     details = {
@@ -88,20 +98,26 @@ def record_review(
                 **details,
             )
     except IntegrityError:  # a concurrent request with the same review_id won the race
-        return Recorded(Review.objects.get(learner=learner, review_id=review_id), False)
+        review = Review.objects.get(learner=learner, review_id=review_id)
+        if review.lesson != lesson:
+            raise ReviewOfAnotherLesson(review, lesson) from None
+        return Recorded(review, False)
     return Recorded(review, True)
 
 
 def _change_rating(review: Review, rating: int, details: dict) -> Recorded:
     with transaction.atomic():
-        progress = Progress.objects.select_for_update().get(
-            learner=review.learner, lesson=review.lesson
+        progress = (
+            Progress.objects.select_for_update()
+            .filter(learner=review.learner, lesson=review.lesson)
+            .first()
         )
         review.refresh_from_db()
         later = Review.objects.filter(
             learner=review.learner, lesson=review.lesson, reviewed_at__gt=review.reviewed_at
         )
-        if review.card_before is None:
+        # An imported review carries no card to work from, and may have no progress row.
+        if review.card_before is None or progress is None:
             raise ReviewClosed("this rating was recorded elsewhere and can no longer change")
         if later.exists() or progress.last_reviewed != review.reviewed_at:
             raise ReviewClosed(
@@ -202,11 +218,15 @@ def record_demo_run(
         total_ms=total_ms,
         created=clock.now(),
     )
+    _keep_newest_demo_runs(learner, lesson)
+    return run
+
+
+def _keep_newest_demo_runs(learner: Learner, lesson: str) -> None:
     older = DemoRun.objects.filter(learner=learner, lesson=lesson).order_by("-created", "-pk")
     stale = list(older.values_list("pk", flat=True)[KEEP_DEMO_RUNS:])
     if stale:
         DemoRun.objects.filter(pk__in=stale).delete()
-    return run
 
 
 def lesson_states(learner: Learner | None) -> dict[str, dict]:
@@ -573,6 +593,7 @@ def read_import(data: object) -> dict[str, list[dict]]:
     twice = sorted({slug for slug in exercises if exercises.count(slug) > 1})
     if twice:
         raise BadImport(f"exercises lists the exercise {twice[0]!r} more than once")
+    cleaned["demo_runs"] = _newest_demo_runs(cleaned["demo_runs"])
     quizzes = [(item["lesson"], item["quiz"]) for item in cleaned["predictions"]]
     twice = sorted({quiz for quiz in quizzes if quizzes.count(quiz) > 1})
     if twice:
@@ -601,7 +622,21 @@ def import_into(learner: Learner, cleaned: dict[str, list[dict]]) -> dict[str, i
             Prediction(learner=staging, **item) for item in cleaned["predictions"]
         )
         merge(staging, learner)
+        for lesson in {item["lesson"] for item in cleaned["demo_runs"]}:
+            _keep_newest_demo_runs(learner, lesson)
     return {key: len(items) for key, items in cleaned.items()}
+
+
+def _newest_demo_runs(items: list[dict]) -> list[dict]:
+    """The newest KEEP_DEMO_RUNS runs of each lesson in a file: as many as the site keeps."""
+    newest = sorted(items, key=lambda item: item["created"], reverse=True)
+    per_lesson: dict[str, int] = {}
+    kept = []
+    for item in newest:
+        per_lesson[item["lesson"]] = per_lesson.get(item["lesson"], 0) + 1
+        if per_lesson[item["lesson"]] <= KEEP_DEMO_RUNS:
+            kept.append(item)
+    return kept
 
 
 def _iso(moment: datetime | None) -> str | None:

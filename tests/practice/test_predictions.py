@@ -152,14 +152,11 @@ def test_an_import_refuses_a_prediction_that_is_not_true_or_false():
         read_import({**data, "predictions": [{**item, "right": True}] * 2})
 
 
-def test_merging_keeps_the_earlier_answer_to_each_quiz():
+def test_merging_keeps_the_answer_the_target_already_has_to_each_quiz():
     now = clock.now()
     first, second = Learner.objects.create(), Learner.objects.create()
     Prediction.objects.create(
-        learner=first, lesson=LESSON, quiz=1, choice=0, right=False, predicted_at=now
-    )
-    Prediction.objects.create(
-        learner=second,
+        learner=first,
         lesson=LESSON,
         quiz=1,
         choice=1,
@@ -167,9 +164,12 @@ def test_merging_keeps_the_earlier_answer_to_each_quiz():
         predicted_at=now - timedelta(days=1),
     )
     Prediction.objects.create(
+        learner=second, lesson=LESSON, quiz=1, choice=0, right=False, predicted_at=now
+    )
+    Prediction.objects.create(
         learner=first, lesson="async-orm", quiz=1, choice=0, right=True, predicted_at=now
     )
     merge(first, second)
     kept = {(p.lesson, p.right) for p in Prediction.objects.filter(learner=second)}
-    assert kept == {(LESSON, True), ("async-orm", True)}
+    assert kept == {(LESSON, False), ("async-orm", True)}
     assert Prediction.objects.count() == 2
