@@ -165,7 +165,7 @@ def migrate(trace, table: str, operation: Operation, hold_ms: int, locked: threa
                 seen["locks"] = locks_held(table)
                 span.detail = ", ".join(seen["locks"])
             locked.set()
-            with trace.span("migration: the rest of its transaction, then COMMIT", "sleep"):
+            with trace.span("migration: open until COMMIT", "sleep"):
                 time.sleep(hold_ms / 1000)
         seen["rewritten"] = storage_of(table) != before
     except DatabaseError:
@@ -176,8 +176,8 @@ def migrate(trace, table: str, operation: Operation, hold_ms: int, locked: threa
     return seen
 
 
-READ = "app: SELECT count(*) FROM the table"
-WRITE = "app: UPDATE one row of the table"
+READ = "app: SELECT count(*)"
+WRITE = "app: UPDATE one row"
 
 
 def took_ms(trace, label: str) -> float | None:
@@ -303,7 +303,7 @@ def request_in_flight(trace, table: str, hold_ms: int, opened: threading.Event, 
     """A request's transaction that wrote a row before the build began and stays open: it sees
     the build's lock in pg_locks, and the build has to wait for it to end."""
     try:
-        with trace.span("app: a request's transaction, open since before the build", "db") as span:
+        with trace.span("app: a request in flight", "db") as span:
             started = time.monotonic()
             with atomic(), connection.cursor() as cursor:
                 cursor.execute(f"UPDATE {table} SET amount = amount + 1 WHERE id = 2")
