@@ -51,7 +51,8 @@ migration_locks = Demo(
         "The variants that only PostgreSQL tells apart (a volatile default, the NOT NULL backfill, "
         "CREATE INDEX CONCURRENTLY) are shown on PostgreSQL only.",
         "postgresql": "This server's demos run on PostgreSQL: each operation's table lock is real, "
-        "read from pg_locks while the migration holds it.",
+        "read from pg_locks while the migration holds it. What SQLite would show instead (the "
+        "table rebuild Django sends there for a default) is not shown here.",
     },
 )
 
