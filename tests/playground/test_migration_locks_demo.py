@@ -1,6 +1,7 @@
 """The migration-locks demo in-process: each variant's SQL, lock, rewrite and who waited, on
 SQLite in the fast lane and again on PostgreSQL (this module is marked `database`)."""
 
+import asyncio
 from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
@@ -23,16 +24,21 @@ HOLD_MS = 300
 ALIAS = "migration_demo"
 
 
-def traced(variant: str) -> dict:
-    """Run one variant as the runner does, in a trace, and return what the API would."""
+async def in_a_trace(variant: str) -> tuple[Trace, dict]:
+    """Run one variant as the runner does, in a trace of its own."""
     migration_locks = DEMOS["migration-locks"]
     params = migration_locks.parse({"rows": 2000, "hold_ms": HOLD_MS})
     trace = Trace()
     token = current_trace.set(trace)
     try:
-        result = async_to_sync(migration_locks.variants[variant].func)(None, params, trace)
+        return trace, await migration_locks.variants[variant].func(None, params, trace)
     finally:
         current_trace.reset(token)
+
+
+def traced(variant: str) -> dict:
+    """One variant's run, as the API would return it."""
+    trace, result = async_to_sync(in_a_trace)(variant)
     return {"result": result, "spans": [span.as_json() for span in trace.spans]}
 
 
@@ -75,6 +81,7 @@ def run(request, tmp_path: Path, monkeypatch, django_db_blocker) -> Iterator[Cal
             return table_names()
 
     on_a_file.tables = unblocked_table_names
+    on_a_file.unblocked = django_db_blocker.unblock
     try:
         yield on_a_file
     finally:
@@ -191,3 +198,27 @@ def test_create_index_concurrently_blocks_neither_and_waits_for_the_open_request
     # The build could finish only once the request open before it had ended.
     assert result["index_build_took_ms"] > HOLD_MS / 2
     assert result["verdict"]["ok"] is True
+
+
+def test_two_runs_at_once_take_turns(run):
+    """A load run fires many at once: each waits for the one before to drop its table, so a
+    server never holds more than one run's connections (or SQLite's write lock) for it."""
+    if ON_POSTGRES:
+        pytest.skip("the in-process PostgreSQL tests go through the API one request at a time")
+
+    async def both() -> list[tuple[Trace, dict]]:
+        return await asyncio.gather(in_a_trace("add-index"), in_a_trace("add-nullable"))
+
+    with run.unblocked():
+        runs = async_to_sync(both)()
+    # Each span's time on one clock: its trace's start plus its offset.
+    spans = [
+        (trace.started * 1000 + span.start_ms, trace.started * 1000 + span.end_ms, trace)
+        for trace, _ in runs
+        for span in trace.spans
+    ]
+    first, second = sorted(runs, key=lambda r: r[0].spans[0].start_ms + r[0].started * 1000)
+    first_ended = max(end for start, end, trace in spans if trace is first[0])
+    second_began = min(start for start, end, trace in spans if trace is second[0])
+    assert second_began >= first_ended
+    assert all(result["read_took_ms"] is not None for _, result in runs)
