@@ -76,7 +76,18 @@ class Subscription(models.Model):
         return f"{self.channel}: {'open' if self.active else 'closed'}, {self.ticks_sent} ticks"
 
 
+class Customer(models.Model):
+    """A table mid-migration: `email_lower` was just added, nullable, and is still to fill."""
+
+    email = models.CharField(max_length=200)
+    # NULL means "not backfilled yet": the one state an expand step must allow.
+    email_lower = models.CharField(max_length=200, null=True)  # noqa: DJ001
+
+    def __str__(self) -> str:
+        return f"{self.email} ({self.email_lower})"
+
+
 MODELS = {
     model.__name__: model
-    for model in (Author, Book, Account, Item, Order, Payment, Subscription, Job)
+    for model in (Author, Book, Account, Item, Order, Payment, Subscription, Job, Customer)
 }
