@@ -6,7 +6,8 @@ Prints: the fan-out overhead above its physical limit (the slowest upstream's la
 N = 1, 10 and 50; 100 concurrent fan-outs (N = 10, 200 ms); the panel's load run of the
 fan-out (3 calls x 300 ms, 100 users) with its two ratios, async p50 / one request alone
 (goal: within 1.5x) and sync p50 / async p50 (goal: at least 2.5x); and the lesson page's
-p50/p99 quiet and during a flood of demo runs. Figures, not pass/fail.
+p50/p99 quiet and during a flood of demo runs, with the flooded/quiet p99 ratio, on Daphne and
+on Uvicorn with 2 workers (./run serve --workers 2). Figures, not pass/fail.
 """
 
 import asyncio
@@ -22,7 +23,7 @@ import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.servers import start_daphne  # noqa: E402
+from tests.servers import start_daphne, start_uvicorn  # noqa: E402
 
 LATENCY_MS = 200
 
@@ -168,7 +169,7 @@ async def flood(base: str, seconds: float, clients: int) -> dict[int, int]:
     return statuses
 
 
-async def lesson_under_flood(base: str) -> None:
+async def lesson_under_flood(base: str, name: str) -> None:
     path = "/lessons/async-views/"
     await read_lessons(base, path, 1)  # warm up
     quiet = await read_lessons(base, path, 5)
@@ -176,7 +177,7 @@ async def lesson_under_flood(base: str) -> None:
     await asyncio.sleep(0.5)  # let the flood build up before measuring
     flooded = await read_lessons(base, path, 5)
     statuses = await flood_task
-    print("\nLesson page while 100 clients flood fan-out runs (N = 10, 200 ms)")
+    print(f"\nLesson page while 100 clients flood fan-out runs (N = 10, 200 ms), {name}")
     print(
         f"  quiet:   p50 {pct(quiet, 50):6.1f} ms  p99 {pct(quiet, 99):6.1f} ms  "
         f"({len(quiet)} requests)"
@@ -186,24 +187,34 @@ async def lesson_under_flood(base: str) -> None:
         f"({len(flooded)} requests)"
     )
     print(
-        f"  p99 ratio flooded/quiet: {pct(flooded, 99) / pct(quiet, 99):.2f}x; "
-        f"flood statuses {dict(sorted(statuses.items()))}"
+        f"  p99 ratio flooded/quiet: {pct(flooded, 99) / pct(quiet, 99):.2f}x "
+        f"(goal: {GOALS[name]}); flood statuses {dict(sorted(statuses.items()))}"
     )
+
+
+GOALS = {"Daphne, 1 process": "2x or less", "Uvicorn, 2 workers": "1.5x or less"}
 
 
 async def main() -> None:
-    workdir = Path(tempfile.mkdtemp(prefix="bench-playground-"))
     # One client address sends everything here, so lift the per-client rate limit; the
     # per-process cap on runs in flight stays at its default.
-    server = start_daphne(
-        workdir, PLAYGROUND_RATE_LIMIT="1000000", DJANGO_TRUSTED_PROXIES="127.0.0.1"
-    )
+    settings = {
+        "PLAYGROUND_RATE_LIMIT": "1000000",
+        "DJANGO_TRUSTED_PROXIES": "127.0.0.1",
+        "DJANGO_REQUEST_LOG": "0",
+    }
+    server = start_daphne(Path(tempfile.mkdtemp(prefix="bench-playground-")), **settings)
     print(f"Daphne at {server.url} (1 process), {os.cpu_count()} CPUs")
     try:
         await fanout_overhead(server.url)
         await concurrent_fanouts(server.url)
         await load_run_ratios(server.url)
-        await lesson_under_flood(server.url)
+        await lesson_under_flood(server.url, "Daphne, 1 process")
+    finally:
+        server.stop()
+    server = start_uvicorn(Path(tempfile.mkdtemp(prefix="bench-playground-")), 2, **settings)
+    try:
+        await lesson_under_flood(server.url, "Uvicorn, 2 workers")
     finally:
         server.stop()
 

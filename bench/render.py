@@ -1,10 +1,14 @@
-"""Lesson rendering cost: an uncached render vs a cached lesson page vs a bare view.
+"""Lesson rendering cost: an uncached render vs a cached lesson page vs a bare view, and what
+looking for changed lesson and exercise files costs.
 
     .venv/bin/python bench/render.py
 
-Measured in-process through Django's ASGI handler and the full middleware stack (AsyncClient),
-in production settings, so the difference between the cached page and the bare view is what
-the lesson page itself adds.
+The uncached costs (the longest lesson's Markdown, its page's templates, a look at every
+content file) are what production keeps off the request path: it reads the files once and
+renders every page at start-up (config/asgi.py); development pays the look on every request.
+The pages are measured in-process through Django's ASGI handler and the full middleware stack
+(AsyncClient), in production settings, so the difference between the cached page and the bare
+view is what the lesson page itself adds.
 """
 
 import asyncio
@@ -34,7 +38,9 @@ from django.conf import settings  # noqa: E402
 from django.test import AsyncClient  # noqa: E402
 from django.test.utils import override_settings  # noqa: E402
 
-from lessons.catalog import get_catalog  # noqa: E402
+from exercises.catalog import get_catalog as get_exercises  # noqa: E402
+from lessons import pages  # noqa: E402
+from lessons.catalog import _signature, get_catalog  # noqa: E402
 from lessons.parsing import parse_lesson  # noqa: E402
 
 
@@ -71,6 +77,14 @@ def main() -> None:
 
     uncached = per_call_ms(lambda: parse_lesson(longest.path, text, display_path=longest.path), 30)
     print(f"uncached render (parse + Markdown + Pygments + nh3): {summary(uncached)}")
+    page_render = per_call_ms(lambda: pages.render_page(catalog, longest), 30)
+    print(f"uncached page (the lesson's templates, once a lesson): {summary(page_render)}")
+    lessons_dir, exercises_dir = Path(settings.LESSONS_DIR), Path(settings.EXERCISES_DIR)
+    look = per_call_ms(lambda: (_signature(lessons_dir), _signature(exercises_dir)), 200)
+    print(f"a look for changed lesson/exercise files (development, per request): {summary(look)}")
+    kept = per_call_ms(lambda: (get_catalog(), get_exercises()), 2000)
+    print(f"the kept catalogs (production, per request):         {summary(kept)}")
+    pages.warm(catalog)
 
     with override_settings(ROOT_URLCONF="bench.urls", ALLOWED_HOSTS=["testserver"]):
         client = AsyncClient()

@@ -26,10 +26,15 @@ sys.setswitchinterval(0.001)
 
 site = DemoGate(django_application)
 
-# Read and render every lesson now, not on the first request (production reads them once).
+# Read and render every lesson and exercise now, not on the first request (production reads
+# them once), and, in production, every lesson page (lessons/pages.py keeps them).
+from exercises.catalog import get_catalog as get_exercises  # noqa: E402
+from lessons import pages  # noqa: E402
 from lessons.catalog import get_catalog  # noqa: E402
 
-get_catalog()
+get_exercises()
+if not settings.LESSONS_RELOAD:
+    pages.warm(get_catalog())
 
 if "daphne.server" in sys.modules:  # served by Daphne: refuse big bodies while they arrive
     from ops.daphne import refuse_large_bodies

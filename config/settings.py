@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
     "servestatic",
+    "django_tasks",  # the backport of Django 6.0's django.tasks
+    "django_tasks_db",  # its database backend: a queue table and `manage.py db_worker`
     "lessons",
     "playground",
     "practice",
@@ -282,6 +284,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_BODY_BYTES
 FILE_UPLOAD_MAX_MEMORY_SIZE = MAX_BODY_BYTES
 BODY_TIMEOUT = number("DJANGO_BODY_TIMEOUT", 20)
 
+# --- Django's tasks framework (django-tasks on 5.2): the background-work demo enqueues here and
+# runs `manage.py db_worker`. Tasks are rows in the default database.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
 # --- Celery, for CPU-bound demo work, when a broker is configured.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 CELERY_RESULT_BACKEND = REDIS_URL or "rpc://"
@@ -318,7 +324,7 @@ LOGGING = {
 # --- Playground limits (SECURITY.md lists each one).
 PLAYGROUND_RATE_LIMIT = whole_number("PLAYGROUND_RATE_LIMIT", 300)  # runs per client per window
 PLAYGROUND_RATE_WINDOW = whole_number("PLAYGROUND_RATE_WINDOW", 60)  # seconds
-PLAYGROUND_MAX_CONCURRENT_RUNS = whole_number("PLAYGROUND_MAX_CONCURRENT_RUNS", 32)  # per process
+PLAYGROUND_MAX_CONCURRENT_RUNS = whole_number("PLAYGROUND_MAX_CONCURRENT_RUNS", 16)  # per process
 # One client's share of those: runs in flight at once, and seconds of runs per window.
 PLAYGROUND_CLIENT_MAX_RUNS = whole_number("PLAYGROUND_CLIENT_MAX_RUNS", 4)
 PLAYGROUND_CLIENT_RUN_SECONDS = whole_number("PLAYGROUND_CLIENT_RUN_SECONDS", 120)

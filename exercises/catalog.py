@@ -1,7 +1,8 @@
 """The exercise catalog: every file under EXERCISES_DIR, parsed and cached like the lessons.
 
-`get_catalog()` stats the files on each call and re-reads only what changed, so an instructor
-sees an edited exercise on the next request. A broken file is reported (path and line) and left
+In development `get_catalog()` stats the files on each call and re-reads only what changed, so
+an instructor sees an edited exercise on the next request; in production (LESSONS_RELOAD off)
+they are read once, at start-up. A broken file is reported (path and line) and left
 out; the other exercises keep being served. Each exercise must belong to a lesson that exists,
 so the catalog is rebuilt when the lessons change too.
 """
@@ -36,15 +37,30 @@ class Catalog:
         return hashlib.blake2b(repr(self.signature).encode(), digest_size=12).hexdigest()
 
     def ordered(self) -> list[Exercise]:
+        return list(self._ordered)
+
+    @cached_property
+    def _ordered(self) -> tuple[Exercise, ...]:
+        # Sorted once per catalog: pages ask on every request.
         from lessons.tracks import TRACKS
 
-        return sorted(
-            self.exercises.values(),
-            key=lambda e: (TRACKS[e.track].order, e.order, e.slug),
+        return tuple(
+            sorted(
+                self.exercises.values(),
+                key=lambda e: (TRACKS[e.track].order, e.order, e.slug),
+            )
         )
 
+    @cached_property
+    def by_lesson(self) -> dict[str, tuple[Exercise, ...]]:
+        """Lesson slug -> its exercises, in order; no key for a lesson without any."""
+        lessons: dict[str, list[Exercise]] = {}
+        for exercise in self._ordered:
+            lessons.setdefault(exercise.lesson, []).append(exercise)
+        return {slug: tuple(exercises) for slug, exercises in lessons.items()}
+
     def for_lesson(self, lesson: str) -> list[Exercise]:
-        return [exercise for exercise in self.ordered() if exercise.lesson == lesson]
+        return list(self.by_lesson.get(lesson, ()))
 
 
 class _Loader:
@@ -52,6 +68,13 @@ class _Loader:
         self._lock = threading.Lock()
         self._catalog = Catalog()
         self._files: dict[Path, tuple[tuple[int, int], Exercise | list[Problem]]] = {}
+
+    def current(self, root: Path) -> Catalog | None:
+        """The catalog last read, if it was read from `root` for the current lessons."""
+        signature = self._catalog.signature
+        if signature and signature[0] == str(root) and signature[2] == get_lessons().signature:
+            return self._catalog
+        return None
 
     def get(self, root: Path) -> Catalog:
         lessons = get_lessons()
@@ -126,4 +149,8 @@ _loader = _Loader()
 
 
 def get_catalog() -> Catalog:
-    return _loader.get(Path(settings.EXERCISES_DIR))
+    """The catalog. With LESSONS_RELOAD (on in development) every call looks for changed
+    files; without it (production) they are read once and the catalog is kept."""
+    root = Path(settings.EXERCISES_DIR)
+    kept = None if settings.LESSONS_RELOAD else _loader.current(root)
+    return kept or _loader.get(root)

@@ -41,11 +41,8 @@ class _ByLesson(Mapping):
         self.request = request
         self.learner = learner
 
-    def _lessons(self) -> dict[str, list]:
-        lessons: dict[str, list] = {}
-        for exercise in get_catalog().ordered():
-            lessons.setdefault(exercise.lesson, []).append(exercise)
-        return lessons
+    def _lessons(self) -> dict[str, tuple]:
+        return get_catalog().by_lesson
 
     def __getitem__(self, slug: str) -> SafeString:
         exercises = self._lessons().get(slug)

@@ -2,9 +2,10 @@
 
 The rendered page (the lesson, its demo panels, the HTML shell) is kept in this process, keyed
 by the lesson's slug and the catalog's version, with holes where only the request knows what
-goes: the learner's own badges and their exercises' standing. A request fills the holes from the
-context processors that own them (practice/, exercises/), which keep their own small renders per
-standing, so no template work is redone for content that didn't change.
+goes: who is signed in (the header), the learner's own badges and their exercises' standing.
+A request fills the holes from the context processors that own them (practice/, exercises/),
+which keep their own small renders per standing, so no template work is redone for content
+that didn't change.
 
 The CSRF token is not on the page (it would make every copy differ and leak one reader's token
 to the next): scripts read it from the csrftoken cookie, which the page sets.
@@ -34,6 +35,8 @@ from .tracks import TRACKS
 # The lesson template's per-request values: mappings by lesson slug, each filled by the context
 # processor that owns it (practice/context_processors.py, exercises/context_processors.py).
 PER_REQUEST = ("progress_badges", "exercise_badges", "exercise_blocks")
+# And the shell's: who is signed in (base.html prints the hole instead of _account_link.html).
+ACCOUNT_LINK = "account_link"
 
 # A marker no lesson can contain: nh3 drops comments from lesson HTML, and the token is new in
 # every process.
@@ -60,16 +63,21 @@ class _Holes:
     def __bool__(self) -> bool:
         return True
 
+    def __html__(self) -> str:  # printed as it is, like a SafeString
+        return self.marker
+
+    __str__ = __html__
+
 
 _pages: dict[tuple[str, str], CachedPage] = {}
 _lock = threading.Lock()
 
 
-def cached_page(request: HttpRequest, catalog: Catalog, lesson: Lesson) -> CachedPage:
+def cached_page(catalog: Catalog, lesson: Lesson) -> CachedPage:
     key = (lesson.slug, catalog.version)
     page = _pages.get(key)
     if page is None:
-        page = _render(request, catalog, lesson)
+        page = render_page(catalog, lesson)
         with _lock:
             # Pages of an older catalog are dropped as the new one's are made.
             for stale in [k for k in _pages if k[1] != catalog.version]:
@@ -84,11 +92,12 @@ MAX_FRAGMENTS = 4096
 
 def render_once(template: str, context: dict, *, key: Hashable) -> SafeString:
     """A small render that depends only on `key` (a badge per standing, a lesson's exercises
-    per the learner's standing on each), made once per process."""
+    per the learner's standing on each, the header's link per user name), made once per
+    process."""
     full_key = (template, key)
     html = _fragments.get(full_key)
     if html is None:
-        if len(_fragments) > MAX_FRAGMENTS:  # old content versions, in development
+        if len(_fragments) > MAX_FRAGMENTS:  # old content versions, many user names
             _fragments.clear()
         html = _fragments[full_key] = render_to_string(template, context)
     return html
@@ -100,7 +109,14 @@ def clear() -> None:
         _fragments.clear()
 
 
-def _render(request: HttpRequest, catalog: Catalog, lesson: Lesson) -> CachedPage:
+def warm(catalog: Catalog) -> None:
+    """Render every lesson's page now (production does at start-up), not on a first request."""
+    for lesson in catalog.lessons.values():
+        cached_page(catalog, lesson)
+
+
+def render_page(catalog: Catalog, lesson: Lesson) -> CachedPage:
+    """The page of `lesson`, holes and all: the uncached render."""
     previous, following = catalog.neighbours(lesson)
     number, count = catalog.position(lesson)
     context = {
@@ -113,11 +129,11 @@ def _render(request: HttpRequest, catalog: Catalog, lesson: Lesson) -> CachedPag
         # At a track's end, the way on is the next track.
         "next_track": None if following else catalog.next_track(lesson.track),
         "related": catalog.related(lesson),
-        **{name: _Holes(name) for name in PER_REQUEST},
+        **{name: _Holes(name) for name in (*PER_REQUEST, ACCOUNT_LINK)},
     }
-    # The request is there for the shell's `request.resolver_match` (the same on every lesson
-    # page); nothing the template prints depends on who asked.
-    html = render_to_string("lessons/lesson.html", context, request)
+    # No request: nothing the page prints depends on who asked (the shell's nav marks the
+    # practice, playground and exercises pages, never a lesson; who is signed in is a hole).
+    html = render_to_string("lessons/lesson.html", context)
     parts = tuple(_HOLE.split(html))
     digest = hashlib.blake2b("".join(parts[::2]).encode(), digest_size=16).hexdigest()
     return CachedPage(parts=parts, digest=digest)
@@ -134,10 +150,10 @@ def per_request_values(request: HttpRequest) -> dict:
 
 def lesson_response(request: HttpRequest, catalog: Catalog, lesson: Lesson) -> HttpResponse:
     """The lesson page for this request: the cached page with its holes filled, or 304."""
-    page = cached_page(request, catalog, lesson)
+    page = cached_page(catalog, lesson)
     values = per_request_values(request)
     filled = [
-        part if index % 2 == 0 else str(lookup(values.get(part), lesson.slug))
+        part if index % 2 == 0 else _fill(part, values, request, lesson)
         for index, part in enumerate(page.parts)
     ]
     # The body is the cached text and what filled its holes: hashing those is hashing the body.
@@ -151,6 +167,14 @@ def lesson_response(request: HttpRequest, catalog: Catalog, lesson: Lesson) -> H
     get_token(request)  # sets the csrftoken cookie the page's scripts post with
     # 304 when the browser's copy is this page (a weak match: compression makes the ETag weak).
     return get_conditional_response(request, etag=etag, response=response)
+
+
+def _fill(hole: str, values: dict, request: HttpRequest, lesson: Lesson) -> str:
+    if hole == ACCOUNT_LINK:
+        user = request.user
+        name = user.get_username() if user.is_authenticated else ""
+        return render_once("_account_link.html", {"user": user}, key=name)
+    return str(lookup(values.get(hole), lesson.slug))
 
 
 @receiver(file_changed)

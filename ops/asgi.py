@@ -4,7 +4,9 @@ Both run before Django and before the demo gate, so that what they decide costs 
 everything after them can rely on it:
 
 - `TrustedProxies`: behind a proxy, the client is the right-most address in X-Forwarded-For
-  that is not itself a trusted proxy; from anyone else the header is dropped unread.
+  that is not itself a trusted proxy; from anyone else the header is dropped unread. And the
+  site is at the root: a URL prefix (`root_path`, Daphne's `Daphne-Root-Path` header) is
+  dropped.
 - `WholeBodies`: a request body is read to its end, within a size and a time limit, before the
   request goes on; an over-size body is a 413 before a byte of it is read, a body that never
   finishes a 408. So nothing downstream holds a slot or a thread for a body still arriving.
@@ -37,6 +39,18 @@ def parse_networks(entries: Iterable[str]) -> list[Network]:
     return networks
 
 
+def at_the_root(scope: Scope) -> Scope:
+    """The site is served at /, whatever the request says. Daphne takes the URL prefix from a
+    `Daphne-Root-Path` request header, anyone's to send; a prefix in one anonymous request
+    would end up in every URL of a page rendered for it, and a lesson page is rendered once
+    and cached for every reader."""
+    headers = scope.get("headers", [])
+    if not scope.get("root_path") and all(name != b"daphne-root-path" for name, _ in headers):
+        return scope
+    kept = [(name, value) for name, value in headers if name != b"daphne-root-path"]
+    return {**scope, "root_path": "", "headers": kept}
+
+
 class TrustedProxies:
     def __init__(self, app: App, trusted: Iterable[str]) -> None:
         self.app = app
@@ -51,7 +65,7 @@ class TrustedProxies:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] in ("http", "websocket"):
-            scope = self.rewrite(scope)
+            scope = self.rewrite(at_the_root(scope))
         await self.app(scope, receive, send)
 
     def rewrite(self, scope: Scope) -> Scope:

@@ -16,6 +16,7 @@ from django.http import HttpRequest
 
 from . import limits
 from .limits import DemoRefused
+from .loadgen import REQUEST_SECONDS
 from .registry import Params, Variant
 
 LOCK_KEY = "playground:load-run"
@@ -45,7 +46,7 @@ class LoadLimit:
 
 def _costs(variant: Variant, params: Params) -> list[tuple[limits.Budget, float, str]]:
     return [
-        (budget, cost(params), what)
+        (budget, cost(params) * budget.slowdown, what)
         for budget, cost, what in (
             (limits.blocking_budget, variant.blocks_loop, "block the server's event loop for"),
             (limits.cpu_budget, variant.burns_cpu, "burn the server's CPU for"),
@@ -78,6 +79,7 @@ def admit(
         return Admission()
     costs = _costs(variant, params)
     if users is not None:
+        _refuse_what_outlives_the_run(variant, params)
         for budget, one, what in costs:
             if one * users > budget.budget_ms:
                 most = max(1, int(budget.budget_ms // one))
@@ -98,6 +100,20 @@ def admit(
         admission.release()
         raise
     return admission
+
+
+def _refuse_what_outlives_the_run(variant: Variant, params: Params) -> None:
+    """A load run holds its lock while it waits for its requests, at most REQUEST_SECONDS;
+    a request expected to take longer alone would go on running on the server after the
+    run has answered and let the next one in, so "one load run at a time" would not hold."""
+    expected = variant.expected(params)
+    if expected is not None and expected["alone_ms"] > REQUEST_SECONDS * 1000:
+        raise DemoRefused(
+            400,
+            f"one request of this variant takes about {expected['alone_ms'] / 1000:g} s alone at "
+            f"these settings, longer than a load run waits for it ({REQUEST_SECONDS} s): "
+            "lower the settings to run it with many users.",
+        )
 
 
 def _take_load_lock() -> bool:

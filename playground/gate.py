@@ -1,4 +1,5 @@
-"""An ASGI gate in front of Django for demo requests: a few in flight, a short queue, then 429.
+"""An ASGI gate in front of Django for demo requests: a few in flight, a short queue, then 429;
+page requests first.
 
 A demo request that Django accepts costs a worker thread and a thread hop per middleware hook,
 so a flood that reached Django would slow every page on the process, however quickly each
@@ -21,6 +22,7 @@ from django.urls import Resolver404, resolve
 from ops.ratelimit import client_key
 
 from . import limits
+from .demo_loop import demo_loop
 from .tracing import loop_lag
 
 MIN_LIMIT = 2.0
@@ -32,14 +34,25 @@ def guarded(view: Callable) -> Callable:
     return view
 
 
+def _marks(path: str) -> set[str]:
+    """Which of the marks `demo_gate` and `demo_loop` the view `path` routes to carries."""
+    try:
+        view = resolve(path).func
+    except Resolver404:
+        return set()
+    return {mark for mark in ("demo_gate", "demo_loop") if getattr(view, mark, False)}
+
+
 @lru_cache(maxsize=4096)
 def is_guarded_path(path: str) -> bool:
     """Does the URLconf route `path` to a view marked with `guarded`?"""
-    try:
-        match = resolve(path)
-    except Resolver404:
-        return False
-    return getattr(match.func, "demo_gate", False)
+    return "demo_gate" in _marks(path)
+
+
+@lru_cache(maxsize=4096)
+def runs_on_demo_loop(path: str) -> bool:
+    """Demo runs, and the views marked `on_demo_loop`, run on the demo loop."""
+    return bool(_marks(path))
 
 
 class ClientShare:
@@ -61,11 +74,13 @@ class ClientShare:
 
 class DemoGate:
     """At most `limit` demo requests in flight; the rest wait in line, first come first served.
+    Admitted runs are served on the demo loop (playground/demo_loop.py), not the server's.
 
-    The limit adapts to the event loop (additive increase, multiplicative decrease): when the
-    loop-lag meter says the loop is falling behind, fewer demo runs are let in, so the pages
-    sharing the loop keep their turn; when it keeps up, the limit climbs back to
-    PLAYGROUND_MAX_CONCURRENT_RUNS.
+    The limit adapts to the demo loop (additive increase, multiplicative decrease): when the
+    loop-lag meter says it is falling behind, fewer demo runs are let in; when it keeps up, the
+    limit climbs back to PLAYGROUND_MAX_CONCURRENT_RUNS. Pages go first: while a page is being
+    served, no new run starts beyond MIN_LIMIT in flight, so readers share the process with a
+    couple of runs, not a flood of them; the waiting runs start as soon as the page is out.
 
     No client takes more than its share: PLAYGROUND_CLIENT_MAX_RUNS in flight at once, and
     PLAYGROUND_CLIENT_RUN_SECONDS of slot time per rate window. The client is the ASGI scope's
@@ -80,12 +95,36 @@ class DemoGate:
         self.waiting: deque[asyncio.Future] = deque()
         self.clients: dict[str, ClientShare] = {}
         self.calls = 0
+        self.pages = 0  # requests in flight that are not demo runs
 
     async def __call__(self, scope, receive, send) -> None:
-        if not self._gated(scope):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+        elif not self._gated(scope):
+            if runs_on_demo_loop(scope["path"]):  # a load run's own requests, the probe
+                await demo_loop.run(self.app, scope, receive, send)
+            else:
+                await self._page(scope, receive, send)
+        else:
+            await self._demo_run(scope, receive, send)
+
+    async def _page(self, scope, receive, send) -> None:
+        """Pages go first: while one is being read, no more demo runs start than MIN_LIMIT.
+        (A POST, such as an exercise run that takes seconds, does not hold the demos back.)"""
+        if scope["method"] not in ("GET", "HEAD"):
             await self.app(scope, receive, send)
             return
-        loop_lag.ensure_running()
+        self.pages += 1
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.pages -= 1
+            self._hand_out()
+
+    def _slots(self) -> int:
+        return max(1, int(min(self.limit, MIN_LIMIT) if self.pages else self.limit))
+
+    async def _demo_run(self, scope, receive, send) -> None:
         self.calls += 1
         if self.calls % 1000 == 0:
             self._sweep()
@@ -99,14 +138,14 @@ class DemoGate:
         share.in_flight += 1
         started = time.monotonic()
         try:
-            if self.waiting or self.in_flight >= max(1, int(self.limit)):
+            if self.waiting or self.in_flight >= self._slots():
                 if not await self._wait_for_a_slot():
                     await _refuse(send, limits.busy())
                     return
             else:
                 self.in_flight += 1
             try:
-                await self.app(scope, receive, send)
+                await demo_loop.run(self.app, scope, receive, send)
             finally:
                 self._release()
         finally:
@@ -168,14 +207,18 @@ class DemoGate:
         else:
             self.limit = min(self.ceiling, self.limit + 0.5)
         self.in_flight -= 1
-        while self.waiting and self.in_flight < max(1, int(self.limit)):
+        self._hand_out()
+
+    def _hand_out(self) -> None:
+        """Give free slots to the runs waiting, first come first served."""
+        while self.waiting and self.in_flight < self._slots():
             turn = self.waiting.popleft()
             if not turn.done():
                 self.in_flight += 1
                 turn.set_result(None)
 
     def _gated(self, scope) -> bool:
-        if scope["type"] != "http" or not is_guarded_path(scope["path"]):
+        if not is_guarded_path(scope["path"]):
             return False
         # A load run's own requests were admitted as one run, with the load run itself.
         token = dict(scope.get("headers", [])).get(limits.LOAD_HEADER.lower().encode(), b"")

@@ -133,6 +133,7 @@ class Budget:
         self.refusal = refusal  # with {budget} and {window} in seconds, and {retry}
         self._spent: deque[tuple[float, float]] = deque()  # (monotonic, ms)
         self._lock = threading.Lock()
+        self._slowdown = 1.0  # how much longer than declared runs have lately taken here
 
     @property
     def budget_ms(self) -> float:
@@ -141,6 +142,29 @@ class Budget:
     @property
     def window(self) -> float:
         return getattr(settings, self.window_setting)
+
+    @property
+    def slowdown(self) -> float:
+        """Declared costs are measured on an idle machine; on this one, lately, runs took this
+        many times as long (at least 1). Admission multiplies what it charges by it."""
+        return self._slowdown
+
+    def charge_overrun(self, declared_ms: float, took_ms: float) -> None:
+        """After a run: what it took beyond what was charged is spent too (not refused: it has
+        happened), so the budget holds in the time learners actually waited."""
+        if declared_ms <= 0:
+            return
+        with self._lock:
+            ratio = took_ms / declared_ms
+            self._slowdown = max(1.0, 0.5 * self._slowdown + 0.5 * ratio)
+            if took_ms > declared_ms:
+                self._spent.append((time.monotonic(), took_ms - declared_ms))
+
+    def forget(self) -> None:
+        """Start afresh: nothing spent, no slowdown (for tests)."""
+        with self._lock:
+            self._spent.clear()
+            self._slowdown = 1.0
 
     def spend(self, cost_ms: float) -> None:
         """Take `cost_ms` from this window's budget, or raise DemoRefused."""

@@ -17,10 +17,11 @@ import time
 import aiohttp
 
 LOAD_HEADER = "X-Playground-Load"
+REQUEST_SECONDS = 60  # how long each request of a load run is waited for
 
 
 async def fire(url: str, concurrency: int, token: str) -> list[tuple[float, int | str]]:
-    timeout = aiohttp.ClientTimeout(total=60)
+    timeout = aiohttp.ClientTimeout(total=REQUEST_SECONDS)
     headers = {LOAD_HEADER: token}
     start_together = asyncio.Event()
 

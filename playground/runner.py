@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 from collections.abc import Callable, Iterator
 
 from asgiref.sync import sync_to_async
@@ -25,7 +26,7 @@ from ops.disclosure import failure_text
 
 from . import admission
 from .gate import guarded
-from .limits import DemoRefused, answers_refusals
+from .limits import DemoRefused, answers_refusals, blocking_budget
 from .registry import Demo, Expected, ParamError, Params, Variant
 from .tracing import Trace, TraceJSON, current_trace, loop_lag
 
@@ -64,6 +65,7 @@ def _build_view(variant: Variant) -> Callable:
             await sync_to_async(admission.admit)(request, variant, params)
             if loop_lag.ensure_running():
                 await asyncio.sleep(0)  # let the new heartbeat start its first beat
+            started = time.perf_counter()
             with running() as trace:
                 try:
                     result = await variant.func(request, params, trace)
@@ -71,6 +73,10 @@ def _build_view(variant: Variant) -> Callable:
                     raise
                 except Exception as exc:
                     return demo_failed(request, variant, exc)
+                finally:
+                    if variant.blocks_loop:
+                        took_ms = (time.perf_counter() - started) * 1000
+                        blocking_budget.charge_overrun(variant.blocks_loop(params), took_ms)
             if variant.streams:
                 return result
             if variant.blocks_loop:

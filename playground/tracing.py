@@ -240,7 +240,10 @@ class LoopLagMeter:
     def recent_ms(self, window: float = 0.05) -> float:
         """The worst lag of the last `window` seconds (0 if the meter has no reading yet)."""
         since = time.perf_counter() - window
-        recent = itertools.takewhile(lambda sample: sample[0] >= since, reversed(self.samples))
+        # A copy: the meter's thread may be adding a sample (the demo loop is a thread's).
+        recent = itertools.takewhile(
+            lambda sample: sample[0] >= since, reversed(list(self.samples))
+        )
         return max((lag for _, lag in recent), default=0.0)
 
     def worst_since(self, since: float) -> tuple[float, list[float]]:

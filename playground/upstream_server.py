@@ -42,8 +42,10 @@ def main() -> None:
         application,
         host=args.host,
         port=args.port,
-        workers=1,  # one process, whatever WEB_CONCURRENCY says for the site's own server
         lifespan="off",
+        # One process, whatever WEB_CONCURRENCY says (uvicorn.run reads it as its default
+        # worker count, and refuses workers for an app object).
+        workers=1,
         access_log=False,
         log_level="warning",
         backlog=2048,

@@ -3,6 +3,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_safe
 
+from .demo_loop import on_demo_loop
 from .demos.streaming import RUN_ID, record_key
 from .gate import guarded
 from .limits import DemoRefused, answers_refusals
@@ -51,9 +52,10 @@ def load_limit_api(request: HttpRequest, demo: str, variant: str) -> JsonRespons
     return load_limit(request, found)
 
 
+@on_demo_loop
 @require_GET
 async def probe_api(request: HttpRequest) -> JsonResponse:
-    """Answers at once, unless something is blocking this process's event loop."""
+    """Answers at once, unless something is blocking the event loop the demos run on."""
     return JsonResponse({"ok": True}, headers={"Cache-Control": "no-store"})
 
 

@@ -14,6 +14,8 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.dateparse import parse_datetime
+from fsrs import Card, State
+from fsrs.scheduler import MAX_DIFFICULTY, MIN_DIFFICULTY, STABILITY_MIN
 
 from lessons.catalog import get_catalog
 from playground.registry import ParamError, get_demo
@@ -237,6 +239,57 @@ class ImportedReviewForm(ReviewForm):
     due_after = MomentField()
 
 
+class CardForm(JSONForm):
+    """A lesson's FSRS card in a progress file, as `fsrs.Card.to_dict()` writes it. Every field
+    is checked for its type and range, then the card must take each rating: a card that loads
+    but cannot be scheduled would break the question for good."""
+
+    card_id = WholeNumberField(min_value=0, max_value=2**53)
+    state = WholeNumberField(min_value=State.Learning.value, max_value=State.Relearning.value)
+    step = WholeNumberField(required=False, min_value=0)
+    stability = NumberField(
+        required=False, min_value=STABILITY_MIN, max_value=scheduling.scheduler.maximum_interval
+    )
+    difficulty = NumberField(required=False, min_value=MIN_DIFFICULTY, max_value=MAX_DIFFICULTY)
+    due = MomentField()
+    last_review = MomentField(required=False)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if self.errors:
+            return data
+        state, step = State(data["state"]), data["step"]
+        steps = {
+            State.Learning: scheduling.scheduler.learning_steps,
+            State.Relearning: scheduling.scheduler.relearning_steps,
+        }
+        if state == State.Review and step is not None:
+            raise ValidationError("a card in review has no step (step must be null)")
+        if state in steps and (step is None or step >= len(steps[state])):
+            raise ValidationError(
+                f"a card in {state.name.lower()} has a step from 0 to {len(steps[state]) - 1}"
+            )
+        if (data["stability"] is None) != (data["difficulty"] is None):
+            raise ValidationError("stability and difficulty are both set or both null")
+        try:
+            scheduling.checked(self.card())
+        except scheduling.BadCard as exc:
+            raise ValidationError(str(exc)) from None
+        return data
+
+    def card(self) -> Card:
+        data = self.cleaned_data
+        return Card(
+            card_id=data["card_id"],
+            state=State(data["state"]),
+            step=data["step"],
+            stability=data["stability"],
+            difficulty=data["difficulty"],
+            due=data["due"].astimezone(UTC),
+            last_review=data["last_review"] and data["last_review"].astimezone(UTC),
+        )
+
+
 class ImportedProgressForm(LessonForm):
     read_at = MomentField(required=False)
     card = ObjectField(required=False)
@@ -247,12 +300,12 @@ class ImportedProgressForm(LessonForm):
 
     def clean_card(self) -> dict:
         card = self.cleaned_data["card"]
-        if card:
-            try:
-                scheduling.card_from(card)
-            except (KeyError, TypeError, ValueError, OverflowError):
-                raise ValidationError("is not a valid schedule card") from None
-        return card
+        if not card:
+            return {}
+        form = CardForm(card)
+        if not form.is_valid():
+            raise ValidationError(f"is not a valid schedule card: {form.problem()}")
+        return form.card().to_dict()
 
     def clean_reviews(self) -> int:
         return self.cleaned_data["reviews"] or 0

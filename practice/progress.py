@@ -125,6 +125,15 @@ class Predicted:
     prediction: Prediction
     created: bool  # False when this quiz was answered before: the first answer stands
 
+    def sentence(self, *, predicted: int, predicted_right: int) -> str:
+        """What the quiz says under its verdict about this prediction."""
+        tally = f"predicted right {predicted_right} of {predicted}"
+        if not self.created:
+            return f"Your first answer to this quiz stays your prediction: {tally}."
+        if self.prediction.right:
+            return f"Kept in your practice record: {tally}."
+        return f"Kept in your practice record ({tally}): this question is now due for review."
+
 
 def record_prediction(
     learner: Learner, *, lesson: str, quiz: int, choice: int, right: bool

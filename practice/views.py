@@ -212,11 +212,13 @@ def api_prediction(request: HttpRequest) -> JsonResponse:
         return error
     learner = ensure_learner(request)
     predicted = progress.record_prediction(learner, **form.cleaned_data)
+    counts = progress.prediction_counts(learner)
     return JsonResponse(
         {
             "recorded": predicted.created,
             "right": predicted.prediction.right,
-            **progress.prediction_counts(learner),
+            "message": predicted.sentence(**counts),
+            **counts,
         },
         status=201 if predicted.created else 200,
     )

@@ -38,6 +38,10 @@ def fresh_counters():
                 client.delete(key)
         else:
             cache.clear()
+    from playground.limits import blocking_budget, cpu_budget
+
+    blocking_budget.forget()
+    cpu_budget.forget()
     yield
 
 

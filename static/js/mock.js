@@ -25,14 +25,19 @@ export class MockInterview {
     this.controls = page.querySelector("[data-mock-controls]");
     this.key = `mock:${page.dataset.mock}`;
     const atEnd = page.dataset.revealAt === "end";
-    this.state = load(this.key) ?? {
-      phase: atEnd ? "answer" : "each",
-      current: 0,
-      skipped: [],
-      spent: {},
-      results: {},
-      begun: false,
-    };
+    const kept = load(this.key);
+    // A kept state must fit this page's questions (an interview's id draws the same ones).
+    this.state =
+      kept && kept.current < this.questions.length
+        ? kept
+        : {
+            phase: atEnd ? "answer" : "each",
+            current: 0,
+            skipped: [],
+            spent: {},
+            results: {},
+            begun: false,
+          };
     this.warn = (event) => {
       event.preventDefault();
       event.returnValue = ""; // older browsers need it set to show their warning

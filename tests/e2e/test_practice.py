@@ -397,6 +397,7 @@ def test_signing_up_keeps_the_anonymous_progress(browser: Browser, site):
     page.get_by_role("button", name="Create the account").click()
     expect(page).to_have_url(re.compile(r"/practice/$"))
     expect(page.locator(".account")).to_contain_text("Signed in as learner1")
+    expect(page.locator(".site-header .account-link")).to_have_text("Signed in as learner1")
     expect(page.locator("[data-queue='upcoming']")).to_contain_text("Streaming responses")
     page.get_by_role("button", name="Log out").click()
     # Another browser, logging in, finds the same progress.
@@ -409,3 +410,52 @@ def test_signing_up_keeps_the_anonymous_progress(browser: Browser, site):
     other.get_by_role("button", name="Log in").click()
     expect(other.locator("[data-queue='upcoming']")).to_contain_text("Streaming responses")
     other_context.close()
+
+
+def test_sign_up_errors_look_like_errors_next_to_the_password_rules(page: Page, site):
+    holder, _ = site
+    page.goto(holder["server"].url + "/accounts/signup/")
+    expect(page.locator(".site-header .account-link")).to_have_text("Log in")
+    expect(page.get_by_text("Your password must contain at least 8 characters.")).to_be_visible()
+    page.get_by_label("Username").fill("learner2")
+    page.get_by_label(re.compile(r"^Password:?$")).fill("12345678")
+    page.get_by_label("Password confirmation").fill("12345678")
+    page.get_by_role("button", name="Create the account").click()
+    expect(page.get_by_role("alert")).to_contain_text("The account was not created")
+    error = page.locator(".errorlist").first
+    expect(error).to_contain_text("This password is too common.")
+    help_colour = page.locator(".helptext").first.evaluate("e => getComputedStyle(e).color")
+    error_colour = error.evaluate("e => getComputedStyle(e).color")
+    assert error_colour != help_colour  # not the muted grey of the help text
+    expect(page.get_by_label("Password confirmation")).to_have_attribute("aria-invalid", "true")
+    screenshot(page, "signup-errors")
+
+
+def test_the_header_links_are_apart(page: Page, site):
+    holder, _ = site
+    page.goto(holder["server"].url + "/")
+    nav = page.get_by_role("navigation", name="Site")
+    practice = nav.get_by_role("link", name="Practice").bounding_box()
+    playground = nav.get_by_role("link", name="Playground").bounding_box()
+    assert playground["x"] - (practice["x"] + practice["width"]) >= 12  # px: a gap, not a space
+
+
+def test_a_bad_import_file_is_explained_and_progress_kept(page: Page, site, tmp_path: Path):
+    holder, _ = site
+    url = holder["server"].url
+    page.goto(url + "/practice/deployment/")
+    page.get_by_role("button", name=re.compile("Reveal")).click()
+    page.locator("[data-rating='3']").click()
+    expect(page.locator("[data-rated]")).to_contain_text("Saved.")
+    broken = tmp_path / "progress.json"
+    cut_short = '{"format": "interview-lab-progress", "version": 1, "progress": ['
+    broken.write_text(cut_short)
+    page.goto(url + "/practice/")
+    page.locator("input[type=file]").set_input_files(str(broken))
+    page.get_by_role("button", name="Import", exact=True).click()
+    flash = page.locator(".flash-error")
+    expect(flash).to_have_text(
+        "Could not import: the file is not JSON: it stops making sense at line 1, column "
+        f"{len(cut_short) + 1} (was it cut short or edited?). Your progress is unchanged."
+    )
+    expect(page.locator("[data-queue='upcoming']")).to_contain_text("deploy")

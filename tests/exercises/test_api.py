@@ -146,8 +146,10 @@ def demo_trace_keys() -> set[str]:
     """The keys of a demo's trace (playground/runner.py), less the demo's own identification."""
     from playground.registry import get_variant
 
-    response = trace_response(get_variant("fanout", "async"), {}, Trace(), None)
-    return set(json.loads(response.content)) - {"demo", "variant", "title", "params", "result"}
+    variant = get_variant("fanout", "async")
+    response = trace_response(variant, variant.demo.parse({}), Trace(), None)
+    own = {"demo", "variant", "title", "params", "expected", "result"}
+    return set(json.loads(response.content)) - own
 
 
 def test_a_passing_run_answers_pass_with_a_trace_the_demo_waterfall_can_draw(browser):

@@ -204,3 +204,16 @@ def test_a_compressed_page_is_revalidated_by_its_weak_etag():
     packed = client.get(LESSON)
     assert packed["Content-Encoding"] == "gzip" and packed["ETag"].startswith('W/"')
     assert client.get(LESSON, HTTP_IF_NONE_MATCH=packed["ETag"]).status_code == 304
+
+
+def test_the_header_says_who_is_signed_in_on_the_cached_page():
+    User.objects.create_user("ada", password="correct horse battery")
+    reader = learner_client(read=False)
+    anonymous = reader.get(LESSON)
+    assert 'href="/accounts/login/">Log in</a>' in anonymous.content.decode()
+    assert reader.login(username="ada", password="correct horse battery")
+    signed_in = reader.get(LESSON, HTTP_IF_NONE_MATCH=anonymous["ETag"])
+    assert signed_in.status_code == 200  # a new header: not the copy the browser kept
+    assert "Signed in as </span>ada</a>" in signed_in.content.decode()
+    stranger = Client(HTTP_HOST="127.0.0.1").get(LESSON).content.decode()
+    assert "ada" not in stranger and "Log in</a>" in stranger

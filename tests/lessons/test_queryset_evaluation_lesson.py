@@ -128,3 +128,23 @@ def test_the_async_example_and_the_refusal_on_the_loop(shelf):
         return len(books) == len(fetched)  # answered from the cache: no connection needed
 
     assert async_to_sync(evaluate_on_the_loop)()
+
+
+def test_first_on_an_unordered_evaluated_queryset_queries_again(shelf):
+    authors = Author.objects.all()  # Author has no Meta.ordering
+    list(authors)
+    _, sent = queries(lambda: (authors.count(), authors[0]))
+    assert sent == 0
+    _, sent = queries(authors.first)  # order_by("pk") is a new QuerySet
+    assert sent == 1
+
+
+def test_update_and_delete_empty_the_querysets_own_cache_but_not_earlier_lists(shelf):
+    books = Book.objects.filter(author=shelf[5])
+    earlier = list(books)
+    books.update(pages=999)
+    (pages, count), sent = queries(lambda: ([book.pages for book in books], len(books)))
+    assert (pages, count, sent) == ([999, 999, 999], 3, 1)
+    assert {book.pages for book in earlier} == {100, 150, 200}
+    books.delete()
+    assert queries(lambda: len(books)) == (0, 1)

@@ -1,19 +1,27 @@
 """What every page does for browsers, monitors and caches: HEAD answers like GET without a
 body, text is compressed when asked, and a streaming demo still streams."""
 
+import asyncio
 import gzip
 import re
 import time
 import urllib.request
+from collections.abc import Iterator
 
+import aiohttp
 import pytest
 from django.test import Client
+from django.test.signals import template_rendered
 from django.urls import URLResolver, get_resolver
 
+from exercises import catalog as exercise_catalog
 from exercises.catalog import get_catalog as get_exercises
+from lessons import pages
 from lessons.catalog import get_catalog
 from playground.registry import DEMOS
 from tests.helpers import lesson_text, write_lesson
+from tests.playground.http import aget, get
+from tests.servers import RunningServer, start_daphne
 
 
 def every_page() -> list[str]:
@@ -121,6 +129,34 @@ def test_production_reads_the_lessons_once(settings, lessons_dir):
     assert "late-lesson" in get_catalog().lessons
 
 
+def test_production_reads_the_exercises_once(settings, monkeypatch):
+    settings.LESSONS_RELOAD = False
+    loaded = get_exercises()
+    looks = []
+    monkeypatch.setattr(exercise_catalog, "_signature", lambda root: looks.append(root))
+    assert get_exercises() is loaded and get_exercises() is loaded
+    assert looks == []  # no stat of the exercise files on a request
+
+
+@pytest.mark.django_db
+def test_production_renders_every_lesson_page_before_the_first_request(settings):
+    settings.LESSONS_RELOAD = False
+    rendered: list[str] = []
+
+    def record(sender, template, context, **kwargs):
+        rendered.append(template.name)
+
+    pages.clear()
+    pages.warm(get_catalog())
+    template_rendered.connect(record)
+    try:
+        for slug in get_catalog().lessons:
+            assert Client(HTTP_HOST="127.0.0.1").get(f"/lessons/{slug}/").status_code == 200
+    finally:
+        template_rendered.disconnect(record)
+    assert "lessons/lesson.html" not in rendered
+
+
 def test_a_streaming_demo_still_streams_when_gzip_is_asked(asgi_server):
     url = (
         asgi_server.url + "/playground/api/streaming/async?events=4&interval_ms=300&run=gz-stream-1"
@@ -158,3 +194,53 @@ def test_the_real_server_answers_head_and_compresses_pages_and_static_files(asgi
         with urllib.request.urlopen(request, timeout=30) as response:
             assert response.headers["Content-Encoding"] == "gzip", href
             assert gzip.decompress(response.read()), href
+
+
+@pytest.fixture(scope="module")
+def roomy_server(tmp_path_factory) -> Iterator[RunningServer]:
+    """A Daphne server of its own, with room in its blocking budget for this module."""
+    server = start_daphne(
+        tmp_path_factory.mktemp("roomy-server"), PLAYGROUND_BLOCKING_BUDGET_MS="60000"
+    )
+    yield server
+    server.stop()
+
+
+async def pages_and_probes_while_blocked(url: str, sleep_ms: int) -> tuple[int, float, float]:
+    """Lesson pages and probes back to back while a demo holds its loop with time.sleep:
+    the demo's status, the slowest page and the slowest probe (ms)."""
+    async with aiohttp.ClientSession() as session:
+        block = asyncio.create_task(
+            aget(session, f"{url}/playground/api/blocking/time-sleep?sleep_ms={sleep_ms}")
+        )
+        pages, probes = [0.0], [0.0]
+        while not block.done():
+            page, probe = await asyncio.gather(
+                aget(session, url + "/lessons/async-views/"),
+                aget(session, url + "/playground/api/probe"),
+            )
+            pages.append(page.elapsed_ms)
+            probes.append(probe.elapsed_ms)
+        return (await block).status, max(pages), max(probes)
+
+
+@pytest.mark.server  # starts its own Daphne
+def test_readers_are_not_held_up_by_a_demo_that_blocks_its_loop(roomy_server):
+    """The demo blocks the loop the demos (and the probe) run on, not the one pages are
+    served on."""
+    sleep_ms = 2000
+    status, slowest_page, slowest_probe = asyncio.run(
+        pages_and_probes_while_blocked(roomy_server.url, sleep_ms)
+    )
+    assert status == 200
+    assert slowest_probe > sleep_ms / 2  # the probe waited for the sleep
+    assert slowest_page < sleep_ms / 3  # the pages did not
+
+
+def test_a_url_prefix_sent_by_a_client_reaches_no_page(asgi_server):
+    # Daphne would take it as the site's prefix; the first render of a lesson is kept for
+    # every reader, so one request would have broken every link on the page for everyone.
+    path = "/lessons/signals/"
+    poisoned = get(asgi_server.url + path, headers={"Daphne-Root-Path": "/poison"})
+    assert poisoned.status == 200 and "/poison" not in poisoned.text
+    assert "/poison" not in get(asgi_server.url + path).text

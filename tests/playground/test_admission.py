@@ -8,7 +8,7 @@ from django.test import RequestFactory
 
 from lessons.catalog import get_catalog
 from playground.admission import admit, load_limit
-from playground.limits import DemoRefused
+from playground.limits import DemoRefused, blocking_budget
 from playground.registry import get_variant
 from playground.templatetags.playground_panel import demo_panel
 
@@ -63,6 +63,15 @@ def test_cpu_load_runs_are_sized_by_their_cpu(request_from):
     assert spent.value.status == 429 and spent.value.retry_after
 
 
+def test_a_load_run_whose_requests_would_outlive_it_is_refused(request_from):
+    variant = get_variant("fanout", "sync")  # the calls one after another: 50 x 3 s = 150 s
+    slow = variant.demo.parse({"calls": "50", "latency_ms": "3000", "jitter_ms": "0"})
+    with pytest.raises(DemoRefused, match="takes about 150 s alone") as refused:
+        admit(request_from("10.0.0.7"), variant, slow, users=2)
+    assert refused.value.status == 400 and "60 s" in refused.value.message
+    admit(request_from("10.0.0.7"), variant, variant.demo.parse({}), users=2).release()
+
+
 def test_load_limit_is_the_most_users_admit_allows(request_from):
     variant = get_variant("blocking", "time-sleep")
     params = variant.demo.parse({"sleep_ms": "500"})
@@ -99,3 +108,17 @@ def test_the_limit_api_answers_for_the_parameters_given(client):
     bad = client.get("/playground/api/blocking/time-sleep/load/limit?sleep_ms=99999")
     assert bad.status_code == 400 and "sleep_ms" in bad.json()["error"]
     assert client.get("/playground/api/blocking/nope/load/limit").status_code == 404
+
+
+def test_a_run_that_blocked_longer_than_declared_is_charged_what_it_took(request_from):
+    variant = get_variant("blocking", "time-sleep")
+    params = variant.demo.parse({})
+    declared = variant.blocks_loop(params)
+    before = load_limit(variant, params).most_users
+    # On a busy machine the block took three times what the demo declares.
+    blocking_budget.charge_overrun(declared, 3 * declared)
+    assert blocking_budget.slowdown > 1
+    assert load_limit(variant, params).most_users < before  # the form offers fewer users
+    blocking_budget.charge_overrun(declared, declared)
+    blocking_budget.charge_overrun(declared, 0.5 * declared)  # fast again: the slowdown fades
+    assert blocking_budget.slowdown < 1.5

@@ -9,6 +9,7 @@ import urllib.request
 import aiohttp
 import pytest
 
+from playground.demo_loop import THREAD_NAME as LOOP_THREAD
 from playground.registry import DEMOS
 from tests.playground.http import aget, get, probe_while
 from tests.servers import RunningServer
@@ -47,8 +48,8 @@ def test_fanout_async_overlaps_and_sync_queues(asgi_server):
     # Sync calls one after another, on one worker thread; async calls on the event loop.
     starts = [span["start_ms"] for span in slow.json()["spans"]]
     assert starts == sorted(starts) and starts[-1] > 1000
-    assert fast.json()["threads"]["used"] == ["MainThread"]
-    assert slow.json()["threads"]["used"] != ["MainThread"]
+    assert fast.json()["threads"]["used"] == [LOOP_THREAD]
+    assert slow.json()["threads"]["used"] != [LOOP_THREAD]
 
 
 def test_fanout_failures_are_per_call_never_a_500(asgi_server):
@@ -108,8 +109,8 @@ def test_thread_sensitive_runs_on_one_thread_and_executor_on_several(asgi_server
 def test_async_to_sync_runs_the_gather_on_the_event_loop(asgi_server):
     reply = get(api(asgi_server, "async-to-sync/async-to-sync?calls=4&latency_ms=200")).json()
     outer, *calls = reply["spans"]
-    assert outer["thread"] != "MainThread"  # the sync view's own thread
-    assert {span["thread"] for span in calls} == {"MainThread"}  # the server's loop
+    assert outer["thread"] != LOOP_THREAD  # the sync view's own thread
+    assert {span["thread"] for span in calls} == {LOOP_THREAD}  # the demo loop
     assert reply["total_ms"] < 4 * 200 / 2  # the four calls overlapped
 
 
@@ -129,7 +130,7 @@ def test_async_orm_runs_queries_off_the_loop_and_leaves_nothing(asgi_server):
     ):
         assert method in labels
     assert all(span["sql"] for span in reply["spans"])
-    assert {span["thread"] for span in reply["spans"]} != {"MainThread"}
+    assert {span["thread"] for span in reply["spans"]} != {LOOP_THREAD}
     assert reply["result"]["rows"] == 30
     scratch = "SELECT count(*) FROM playground_book WHERE is_demo_scratch"
     assert asgi_server.query(scratch, demos=True) == [(0,)]
@@ -163,9 +164,9 @@ def test_cpu_bound_inline_blocks_the_loop_and_a_process_does_not(asgi_server):
 def test_middleware_mixin_hops_to_a_thread_per_hook(asgi_server):
     native = get(api(asgi_server, "middleware/native?layers=3&requests=50")).json()
     mixin = get(api(asgi_server, "middleware/mixin?layers=3&requests=50")).json()
-    assert native["threads"]["used"] == ["MainThread"]
+    assert native["threads"]["used"] == [LOOP_THREAD]
     hooks = [s for s in mixin["spans"] if s["label"].startswith("process_")]
-    assert len(hooks) == 6 and all(s["thread"] != "MainThread" for s in hooks)
+    assert len(hooks) == 6 and all(s["thread"] != LOOP_THREAD for s in hooks)
     assert mixin["result"]["per_request_us"] > native["result"]["per_request_us"]
 
 
@@ -241,7 +242,7 @@ def test_disconnect_cancels_the_async_stream(asgi_server):
 def test_server_timing_lists_spans(asgi_server):
     header = get(api(asgi_server, "fanout/async?calls=2&latency_ms=10")).headers["Server-Timing"]
     assert header.count("desc=") == 2
-    assert 's0;desc="GET orders [MainThread]"' in header
+    assert f's0;desc="GET orders [{LOOP_THREAD}]"' in header
 
 
 @pytest.mark.parametrize(

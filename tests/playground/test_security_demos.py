@@ -2,9 +2,11 @@
 one that doesn't, the page that would run a script and the one that wouldn't, the forged POST
 that CsrfViewMiddleware refuses. The SQL demo runs again on PostgreSQL (`database` mark)."""
 
+import logging
 import re
 
 import pytest
+from django.test import Client
 
 from tests.playground.http import get
 from tests.servers import RunningServer
@@ -70,3 +72,15 @@ def test_the_middleware_refuses_the_forged_post_and_the_exempt_view_takes_it(asg
     exempt = run(asgi_server, "csrf/csrf-exempt")["result"]
     assert {exempt[key] for key in exempt if key != "transfers_made"} == {"200"}
     assert exempt["transfers_made"] == ["landlord", "attacker", "attacker"]
+
+
+@pytest.mark.django_db
+def test_the_demo_forgeries_stay_out_of_the_sites_security_log(client, caplog):
+    caplog.set_level(logging.WARNING, logger="django.security.csrf")
+    protected = client.get("/playground/api/csrf/protected").json()["result"]
+    assert protected["script_without_origin_or_token"] == "403 CSRF token missing."
+    assert not [r for r in caplog.records if r.name == "django.security.csrf"]
+    # A real refusal, outside the demo, is still logged.
+    client_with_checks = Client(enforce_csrf_checks=True, HTTP_HOST="127.0.0.1")
+    assert client_with_checks.post("/practice/api/read", {}).status_code == 403
+    assert [r for r in caplog.records if r.name == "django.security.csrf"]

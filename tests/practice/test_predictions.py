@@ -39,6 +39,7 @@ def test_a_right_prediction_is_recorded_and_counted(client):
         "right": True,
         "predicted": 1,
         "predicted_right": 1,
+        "message": "Kept in your practice record: predicted right 1 of 1.",
     }
     stored = Prediction.objects.get()
     assert (stored.lesson, stored.quiz, stored.right) == (LESSON, 1, True)

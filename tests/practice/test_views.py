@@ -1,7 +1,9 @@
 import json
+import re
 import uuid
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
@@ -236,3 +238,40 @@ def test_a_bad_import_file_is_explained_in_words_and_progress_is_kept(
     assert "Expecting" not in shown[0] and "request body" not in shown[0]
     assert list(Progress.objects.values_list("lesson", "reviews", "due")) == before
     assert Learner.objects.count() == 1 and Review.objects.count() == 1
+
+
+def test_the_practice_question_page_has_the_question_as_its_h1(browser_client):
+    page = browser_client.get("/practice/async-views/").content.decode()
+    assert re.search(r"<h1 [^>]*>What are Django&#x27;s asynchronous views \(ASGI\)\?</h1>", page)
+    assert page.count("<h1") == 1
+    mock = browser_client.get(f"/practice/mock/{'a' * 32}/?n=2").content.decode()
+    assert mock.count("<h1") == 1  # the interview's title; its questions are h2
+
+
+def test_signup_errors_are_marked_and_the_password_rules_are_shown(browser_client):
+    page = browser_client.get("/accounts/signup/").content.decode()
+    assert "Your password must contain at least 8 characters." in page
+    assert "can’t be a commonly used password" in page
+    response = browser_client.post(
+        "/accounts/signup/",
+        {
+            "username": "ada",
+            "password1": "password",
+            "password2": "password",
+            "csrfmiddlewaretoken": browser_client.cookies["csrftoken"].value,
+        },
+    )
+    page = response.content.decode()
+    assert 'class="form-problem" role="alert"' in page
+    assert '<ul class="errorlist"' in page and "This password is too common." in page
+    assert 'aria-invalid="true"' in page
+
+
+def test_the_header_says_who_is_signed_in(browser_client):
+    header = browser_client.get("/").content.decode().split("</header>")[0]
+    assert ">Log in</a>" in header and "Signed in as" not in header
+    User.objects.create_user("ada", password="a long pass phrase")
+    browser_client.login(username="ada", password="a long pass phrase")
+    header = browser_client.get("/").content.decode().split("</header>")[0]
+    assert re.search(r'<span class="account-says">Signed in as </span>ada</a>', header)
+    assert ">Log in</a>" not in header

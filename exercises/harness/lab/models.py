@@ -53,6 +53,18 @@ class Payment(models.Model):
         return f"{self.key}: {self.amount}"
 
 
+class Job(models.Model):
+    """Background work to do, written in the same transaction as the data it is about (a
+    transactional outbox): a worker claims and runs it later."""
+
+    name = models.CharField(max_length=100)
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="jobs", null=True)
+    done = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return f"{self.name} for order {self.order_id}{' (done)' if self.done else ''}"
+
+
 class Subscription(models.Model):
     """One client watching a live feed: open while it watches, closed when it leaves."""
 
@@ -65,5 +77,6 @@ class Subscription(models.Model):
 
 
 MODELS = {
-    model.__name__: model for model in (Author, Book, Account, Item, Order, Payment, Subscription)
+    model.__name__: model
+    for model in (Author, Book, Account, Item, Order, Payment, Subscription, Job)
 }

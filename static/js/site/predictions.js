@@ -1,7 +1,7 @@
 // A lesson quiz's first answer is the learner's prediction: it is kept in their practice
-// progress (the body's data-prediction-url) and the quiz says so under its verdict.
+// progress (the body's data-prediction-url) and the quiz says so under its verdict, in the
+// practice app's words (the reply's message).
 import { postQuietly } from "../post.js";
-import { say } from "../say.js";
 
 export function recordPredictions(url) {
   if (!url) return;
@@ -13,12 +13,10 @@ export function recordPredictions(url) {
     sent.add(form);
     const { quiz, choice } = event.detail;
     const reply = await postQuietly(url, { lesson, quiz, choice });
-    if (!reply) return;
-    let key = "prediction-kept";
-    if (reply.recorded) key = reply.right ? "prediction-right" : "prediction-missed";
+    if (!reply?.message) return;
     const note = document.createElement("p");
     note.className = "quiz-recorded";
-    note.append(say(key, { right: reply.predicted_right, count: reply.predicted }));
+    note.textContent = reply.message;
     form.querySelector(".quiz-result").append(note);
   });
 }

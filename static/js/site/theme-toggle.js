@@ -14,10 +14,8 @@ export function themeToggle(button) {
   if (!button) return;
   const apply = (theme) => {
     root.dataset.theme = theme;
+    // The label stays "Dark mode"; whether it is on is the button's pressed state.
     button.setAttribute("aria-pressed", String(theme === "dark"));
-    // The label names what a press switches to.
-    button.querySelector(".theme-toggle-label").textContent =
-      theme === "dark" ? button.dataset.labelLight : button.dataset.labelDark;
   };
   apply(root.dataset.theme || "light");
   button.addEventListener("click", () => {

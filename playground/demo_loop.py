@@ -1,0 +1,69 @@
+"""Demo requests run on an event loop of their own, in a thread of their own.
+
+The server's loop parses every request and serves the pages; a demo request is handed to the
+demo loop whole (Django's handler, the demo's upstream calls, its trace), and only its ASGI
+messages cross back. A flood of fan-outs then keeps the demo loop busy, not the loop readers are
+served on, and a demo that blocks its loop on purpose (`time.sleep` in an `async def` view)
+stalls the other demo requests and the probe that measures them, as it would any request
+sharing its loop, but not the lesson page around it.
+"""
+
+import asyncio
+import threading
+from collections.abc import Callable
+
+from .tracing import loop_lag
+
+THREAD_NAME = "demo-loop"  # what a waterfall calls the loop's thread
+
+
+def on_demo_loop(view: Callable) -> Callable:
+    """Mark a view to be run on the demo loop (the demo runs are, as `guarded` marks them)."""
+    view.demo_loop = True
+    return view
+
+
+class DemoLoop:
+    """Starts its thread on first use; the thread is a daemon, so it never holds up exit."""
+
+    def __init__(self) -> None:
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._lock = threading.Lock()
+
+    def loop(self) -> asyncio.AbstractEventLoop:
+        with self._lock:
+            if self._loop is None:
+                loop = asyncio.new_event_loop()
+                thread = threading.Thread(target=loop.run_forever, name=THREAD_NAME, daemon=True)
+                thread.start()
+                # The lag meter watches the loop the demos run on.
+                asyncio.run_coroutine_threadsafe(_start_meter(), loop).result()
+                self._loop = loop
+        return self._loop
+
+    async def run(self, app, scope, receive, send) -> None:
+        """Run the ASGI `app` for one request on the demo loop; its receive and send calls run
+        on the server's loop, where the connection is."""
+        server_loop = asyncio.get_running_loop()
+
+        def there(call) -> asyncio.Future:
+            return asyncio.wrap_future(asyncio.run_coroutine_threadsafe(call, server_loop))
+
+        async def receive_there() -> dict:
+            return await there(receive())
+
+        async def send_there(message: dict) -> None:
+            await there(send(message))
+
+        running = asyncio.run_coroutine_threadsafe(
+            app(scope, receive_there, send_there), self.loop()
+        )
+        # Cancelling this (the client went away) cancels the request on the demo loop too.
+        await asyncio.wrap_future(running)
+
+
+async def _start_meter() -> None:
+    loop_lag.ensure_running()
+
+
+demo_loop = DemoLoop()

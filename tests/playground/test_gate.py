@@ -1,0 +1,130 @@
+"""The gate in front of Django: pages go first, and demo requests run on the demo loop."""
+
+import asyncio
+import threading
+
+import pytest
+
+from playground import gate
+from playground.demo_loop import THREAD_NAME, DemoLoop
+from playground.gate import DemoGate, runs_on_demo_loop
+
+RUN = "/playground/api/fanout/async"
+
+
+class HeldApp:
+    """An ASGI app whose requests stay in flight until the test lets each go."""
+
+    def __init__(self) -> None:
+        self.started: list[str] = []
+        self.release: dict[str, asyncio.Event] = {}
+        self.changed = asyncio.Event()
+
+    async def __call__(self, scope, receive, send) -> None:
+        key = scope["query_string"].decode() or scope["path"]
+        self.started.append(key)
+        self.changed.set()
+        await self.release.setdefault(key, asyncio.Event()).wait()
+
+    def let_go(self, key: str) -> None:
+        self.release.setdefault(key, asyncio.Event()).set()
+
+
+class SameLoop:
+    """Runs 'demo loop' requests where the test runs, so the held app's events work."""
+
+    async def run(self, app, scope, receive, send) -> None:
+        await app(scope, receive, send)
+
+
+def request(path: str, query: str = "", method: str = "GET") -> dict:
+    return {
+        "type": "http",
+        "method": method,
+        "path": path,
+        "query_string": query.encode(),
+        "headers": [],
+        "client": (f"10.0.0.{query or 1}", 1),
+    }
+
+
+async def until(app: HeldApp, count: int) -> None:
+    """Wait until `count` requests have reached the app."""
+    while len(app.started) < count:
+        app.changed.clear()
+        await app.changed.wait()
+
+
+@pytest.fixture
+def held(settings, monkeypatch) -> tuple[DemoGate, HeldApp]:
+    settings.PLAYGROUND_MAX_CONCURRENT_RUNS = 8
+    settings.PLAYGROUND_QUEUE_SECONDS = 30
+    monkeypatch.setattr(gate, "demo_loop", SameLoop())
+    app = HeldApp()
+    return DemoGate(app), app
+
+
+def test_while_a_page_is_served_only_a_couple_of_demo_runs_start(held):
+    asyncio.run(page_then_runs(*held))
+
+
+async def page_then_runs(site: DemoGate, app: HeldApp) -> None:
+    page = asyncio.create_task(site(request("/lessons/async-views/"), None, None))
+    runs = [asyncio.create_task(site(request(RUN, str(n)), None, None)) for n in range(1, 6)]
+    await until(app, 1 + int(gate.MIN_LIMIT))
+    for _ in range(10):  # the others stay in line while the page is in flight
+        await asyncio.sleep(0)
+    assert app.started == ["/lessons/async-views/", "1", "2"]
+    app.let_go("/lessons/async-views/")
+    await until(app, 6)  # the page is out: the rest start at once
+    for n in range(1, 6):
+        app.let_go(str(n))
+    await asyncio.gather(page, *runs)
+
+
+def test_a_post_does_not_hold_demo_runs_back(held):
+    asyncio.run(post_then_runs(*held))
+
+
+async def post_then_runs(site: DemoGate, app: HeldApp) -> None:
+    post = asyncio.create_task(site(request("/exercises/api/x/run", method="POST"), None, None))
+    runs = [asyncio.create_task(site(request(RUN, str(n)), None, None)) for n in range(1, 6)]
+    await until(app, 6)
+    app.let_go("/exercises/api/x/run")
+    for n in range(1, 6):
+        app.let_go(str(n))
+    await asyncio.gather(post, *runs)
+
+
+def test_demo_runs_and_the_probe_run_on_the_demo_loop_and_pages_do_not():
+    assert runs_on_demo_loop(RUN) and runs_on_demo_loop(RUN + "/load")
+    assert runs_on_demo_loop("/playground/api/probe")
+    for path in ("/", "/lessons/async-views/", "/playground/api/demos", "/playground/fanout/"):
+        assert not runs_on_demo_loop(path)
+
+
+def test_a_request_on_the_demo_loop_runs_in_its_thread_and_answers_through_ours():
+    asyncio.run(one_request_on_the_demo_loop())
+
+
+async def one_request_on_the_demo_loop() -> None:
+    ours = threading.current_thread().name
+    seen: list[str] = []
+    sent: list[tuple[str, dict]] = []
+
+    async def app(scope, receive, send) -> None:
+        seen.append(threading.current_thread().name)
+        body = await receive()
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": body["body"]})
+
+    async def receive() -> dict:
+        return {"type": "http.request", "body": b"ping", "more_body": False}
+
+    async def send(message: dict) -> None:
+        sent.append((threading.current_thread().name, message))
+
+    await DemoLoop().run(app, request(RUN), receive, send)
+    assert seen == [THREAD_NAME]
+    assert [thread for thread, _ in sent] == [ours, ours]
+    assert sent[-1][1]["body"] == b"ping"
