@@ -15,7 +15,7 @@ from django.http import HttpRequest, JsonResponse, StreamingHttpResponse
 
 from .. import limits
 from ..clients import site_address
-from ..consumers import where
+from ..consumers import AsyncEchoConsumer, SyncEchoConsumer, where
 from ..gate import guarded
 from ..registry import Demo, Param, ParamError
 
@@ -91,7 +91,17 @@ async def read_events(response: aiohttp.ClientResponse, stop_after: int | None =
                 return
 
 
-@realtime.variant("sse", title="SSE: async generator, resumed with Last-Event-ID")
+def arrived(trace, event: dict) -> dict:
+    """A mark on the waterfall when an event arrives, on the thread that produced it."""
+    span = trace.open(f"event id {event['id']}", "stream")
+    span.thread, span.detail = event["thread"], f"produced on an event loop: {event['on_loop']}"
+    trace.close(span)
+    return event
+
+
+@realtime.variant(
+    "sse", title="SSE: async generator, resumed with Last-Event-ID", shows=(sse_events,)
+)
 async def server_sent_events(request, params, trace):
     url = f"{site_address(request)}/playground/realtime/events"
     query = {"messages": params["messages"], "interval_ms": params["interval_ms"]}
@@ -102,17 +112,13 @@ async def server_sent_events(request, params, trace):
         with trace.span("GET /events  (then the connection drops)", "stream"):
             async with session.get(url, params=query, headers=headers) as response:
                 async for event in read_events(response, stop_after=drop_after):
-                    received.append(event)
+                    received.append(arrived(trace, event))
         resumed_after = received[-1]["id"]
         resume = {**headers, "Last-Event-ID": str(resumed_after)}
         with trace.span(f"GET /events  Last-Event-ID: {resumed_after}", "stream"):
             async with session.get(url, params=query, headers=resume) as response:
                 async for event in read_events(response):
-                    received.append(event)
-    for event in received:
-        span = trace.open(f"event id {event['id']}", "stream")
-        span.thread, span.detail = event["thread"], f"on an event loop: {event['on_loop']}"
-        trace.close(span)
+                    received.append(arrived(trace, event))
     return {
         "event_ids": [event["id"] for event in received],
         "resumed_after_id": resumed_after,
@@ -145,11 +151,15 @@ async def echo(request, params, trace, consumer: str) -> dict:
     }
 
 
-@realtime.variant("websocket-sync", title="WebSocket: sync WebsocketConsumer")
+@realtime.variant(
+    "websocket-sync", title="WebSocket: sync WebsocketConsumer", shows=(SyncEchoConsumer,)
+)
 async def websocket_sync(request, params, trace):
     return await echo(request, params, trace, "sync")
 
 
-@realtime.variant("websocket-async", title="WebSocket: AsyncWebsocketConsumer")
+@realtime.variant(
+    "websocket-async", title="WebSocket: AsyncWebsocketConsumer", shows=(AsyncEchoConsumer,)
+)
 async def websocket_async(request, params, trace):
     return await echo(request, params, trace, "async")
