@@ -87,3 +87,22 @@ def test_the_sync_consumer_hops_to_a_thread_per_message_and_the_async_one_does_n
     async_ = run(asgi_server, "realtime/websocket-async?messages=8&interval_ms=0")
     assert async_["result"]["receive_in_a_thread"] == 0
     assert async_["result"]["receive_ran_on"] == {"MainThread": 8}
+
+
+async def threads_of_two_open_sync_sockets(server: RunningServer) -> list[str]:
+    url = server.url.replace("http", "ws", 1) + "/ws/echo/sync/"
+    async with (
+        aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=20)) as session,
+        session.ws_connect(url, headers=ORIGIN) as first,
+        session.ws_connect(url, headers=ORIGIN) as second,
+    ):
+        threads = []
+        for socket in (first, second, first, second):
+            await socket.send_str("which thread?")
+            threads.append(json.loads(await socket.receive_str())["thread"])
+        return threads
+
+
+def test_every_sync_consumer_of_the_process_shares_one_thread(asgi_server):
+    threads = asyncio.run(threads_of_two_open_sync_sockets(asgi_server))
+    assert len(set(threads)) == 1, threads
