@@ -64,10 +64,25 @@ async def events_view(request: HttpRequest) -> StreamingHttpResponse | JsonRespo
 def internal_headers(request: HttpRequest) -> dict[str, str]:
     # Admitted once, as this run: the requests it makes to this server are part of it. The
     # Origin is this page's own, which the WebSocket origin check accepts.
-    return {
+    headers = {
         limits.LOAD_HEADER: limits.load_token(),
         "Origin": f"{request.scheme}://{request.get_host()}",
     }
+    if request.is_secure():
+        # Behind the TLS proxy, as this request came: else SECURE_SSL_REDIRECT answers the
+        # plain-HTTP request to this server's own socket with a redirect to HTTPS.
+        headers["X-Forwarded-Proto"] = "https"
+    return headers
+
+
+class StreamRefused(Exception):
+    """The event stream answered something other than 200."""
+
+
+def opened(response: aiohttp.ClientResponse) -> aiohttp.ClientResponse:
+    if response.status != 200:
+        raise StreamRefused(f"GET /playground/realtime/events answered {response.status}")
+    return response
 
 
 def timeout() -> aiohttp.ClientTimeout:
@@ -110,14 +125,16 @@ async def server_sent_events(request, params, trace):
     drop_after = params["messages"] // 2  # the connection drops half-way through
     async with aiohttp.ClientSession(timeout=timeout()) as session:
         with trace.span("GET /events  (then the connection drops)", "stream"):
-            async with session.get(url, params=query, headers=headers) as response:
-                async for event in read_events(response, stop_after=drop_after):
+            get = session.get(url, params=query, headers=headers, allow_redirects=False)
+            async with get as response:
+                async for event in read_events(opened(response), stop_after=drop_after):
                     received.append(arrived(trace, event))
         resumed_after = received[-1]["id"]
         resume = {**headers, "Last-Event-ID": str(resumed_after)}
         with trace.span(f"GET /events  Last-Event-ID: {resumed_after}", "stream"):
-            async with session.get(url, params=query, headers=resume) as response:
-                async for event in read_events(response):
+            get = session.get(url, params=query, headers=resume, allow_redirects=False)
+            async with get as response:
+                async for event in read_events(opened(response)):
                     received.append(arrived(trace, event))
     return {
         "event_ids": [event["id"] for event in received],

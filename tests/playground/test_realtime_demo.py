@@ -5,10 +5,11 @@ import asyncio
 import json
 
 import aiohttp
+import pytest
 
 from tests.playground.http import get
 from tests.playground.test_database_demos import run
-from tests.servers import RunningServer
+from tests.servers import RunningServer, start_daphne
 
 ORIGIN = {"Origin": "http://127.0.0.1"}
 
@@ -106,3 +107,19 @@ async def threads_of_two_open_sync_sockets(server: RunningServer) -> list[str]:
 def test_every_sync_consumer_of_the_process_shares_one_thread(asgi_server):
     threads = asyncio.run(threads_of_two_open_sync_sockets(asgi_server))
     assert len(set(threads)) == 1, threads
+
+
+@pytest.mark.server  # starts its own Daphne, behind a TLS proxy
+def test_behind_a_tls_proxy_the_demo_reaches_its_own_stream_and_sockets(tmp_path):
+    server = start_daphne(tmp_path, DJANGO_HTTPS="1", DJANGO_TRUSTED_PROXIES="127.0.0.1")
+    try:
+        proxied = {"X-Forwarded-Proto": "https"}
+        base = server.url + "/playground/api/realtime"
+        sse = get(f"{base}/sse?messages=4&interval_ms=0", headers=proxied)
+        assert sse.status == 200, sse.body
+        assert sse.json()["result"]["event_ids"] == [1, 2, 3, 4]
+        echo = get(f"{base}/websocket-async?messages=2&interval_ms=0", headers=proxied)
+        assert echo.status == 200, echo.body
+        assert echo.json()["result"]["messages_echoed"] == 2
+    finally:
+        server.stop()
