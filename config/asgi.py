@@ -13,10 +13,11 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django_application = get_asgi_application()
 
 # Imported after Django is set up.
+from channels.routing import ProtocolTypeRouter  # noqa: E402
 from django.conf import settings  # noqa: E402
 
 from ops.asgi import TrustedProxies, WholeBodies  # noqa: E402
-from playground import upstream  # noqa: E402
+from playground import upstream, websockets  # noqa: E402
 from playground.gate import DemoGate  # noqa: E402
 
 # CPU demos burn pure Python in threads on purpose; every page request then waits for the GIL
@@ -50,7 +51,11 @@ async def route(scope, receive, send) -> None:
         await site(scope, receive, send)
 
 
+# HTTP goes to the site as before; WebSocket connections to Channels' consumers
+# (playground/websockets.py), behind the same proxy handling.
+protocols = ProtocolTypeRouter({"http": route, "websocket": websockets.application()})
+
 application = TrustedProxies(
-    WholeBodies(route, max_bytes=settings.MAX_BODY_BYTES, timeout=settings.BODY_TIMEOUT),
+    WholeBodies(protocols, max_bytes=settings.MAX_BODY_BYTES, timeout=settings.BODY_TIMEOUT),
     settings.TRUSTED_PROXIES,
 )

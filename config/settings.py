@@ -194,6 +194,18 @@ def cache_of_its_own(name: str, max_entries: int) -> dict:
     }
 
 
+# Channels' layer, through which consumers reach each other (groups): Redis when REDIS_URL is
+# set, so every worker process shares it; otherwise in memory, which only one process sees.
+# https://channels.readthedocs.io/en/stable/topics/channel_layers.html
+CHANNEL_LAYERS = {
+    "default": {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "CONFIG": {"hosts": [REDIS_URL], "prefix": f"{CACHE_PREFIX}:channels"},
+    }
+    if REDIS_URL
+    else {"BACKEND": "channels.layers.InMemoryChannelLayer"}
+}
+
 # Rate limits, locks and throttles, large enough that ordinary cache churn never evicts them.
 CACHES["limits"] = cache_of_its_own("limits", 1_000_000)
 

@@ -84,6 +84,8 @@ class Variant:
     alone_ms: Callable[[Params], float] | None = None
     # The database vendors ("sqlite", "postgresql") whose panels show it; None: every one.
     databases: frozenset[str] | None = None
+    # Code the variant drives elsewhere (a consumer behind a WebSocket), shown with its source.
+    shows: tuple[Callable | type, ...] = ()
 
     @property
     def is_async(self) -> bool:
@@ -150,6 +152,7 @@ class Demo:
         burns_cpu: Callable[[Params], float] | None = None,
         alone_ms: Callable[[Params], float] | None = None,
         databases: frozenset[str] | None = None,
+        shows: tuple[Callable | type, ...] = (),
     ) -> Callable[[Callable], Callable]:
         """Register the decorated function as this demo's variant `name`."""
 
@@ -157,7 +160,16 @@ class Demo:
             if name in self.variants:
                 raise ImproperlyConfigured(f"demo {self.id!r} has two variants named {name!r}")
             self.variants[name] = Variant(
-                self, name, title, func, blocks_loop, streams, burns_cpu, alone_ms, databases
+                self,
+                name,
+                title,
+                func,
+                blocks_loop,
+                streams,
+                burns_cpu,
+                alone_ms,
+                databases,
+                shows,
             )
             return func
 

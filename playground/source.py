@@ -13,12 +13,20 @@ from pygments.lexers import PythonLexer
 from .registry import Variant
 
 
+def relative_path(thing: object) -> Path:
+    path = Path(inspect.getsourcefile(thing)).resolve()
+    with contextlib.suppress(ValueError):
+        path = path.relative_to(Path(settings.BASE_DIR))
+    return path
+
+
 @cache
 def variant_source(variant: Variant) -> dict:
     lines, first = inspect.getsourcelines(variant.func)
-    path = Path(inspect.getsourcefile(variant.func)).resolve()
-    with contextlib.suppress(ValueError):
-        path = path.relative_to(Path(settings.BASE_DIR))
+    path = relative_path(variant.func)
     code = "".join(lines)
+    for shown in variant.shows:  # what it drives, as it runs on the server
+        shown_lines, shown_first = inspect.getsourcelines(shown)
+        code += f"\n\n# {relative_path(shown)}:{shown_first}\n" + "".join(shown_lines)
     html = highlight(code, PythonLexer(), HtmlFormatter(cssclass="highlight"))
     return {"file": str(path), "line": first, "code": code, "html": html}

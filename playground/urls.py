@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .demos.realtime import events_view
 from .registry import DEMOS
 from .runner import url_name, view_for
 
@@ -12,6 +13,7 @@ urlpatterns = [
     path("api/demos", views.demos_api, name="demos"),
     path("api/probe", views.probe_api, name="probe"),
     path("api/streaming/record", views.stream_record_api, name="stream_record"),
+    path("realtime/events", events_view, name="realtime_events"),
     path("api/<str:demo>/source", views.source_api, name="source"),
     path("api/<str:demo>/<str:variant>/load", views.load_api, name="load"),
     path("api/<str:demo>/<str:variant>/load/limit", views.load_limit_api, name="load_limit"),

@@ -1,12 +1,14 @@
-"""The security, authentication and background-work lessons fit a phone's screen: their tables
-and code blocks scroll inside themselves, never the page sideways."""
+"""The security, authentication, background-work and real-time lessons fit a phone's screen:
+their tables and code blocks scroll inside themselves, never the page sideways."""
 
 import pytest
 
 from tests.servers import RunningServer
 
 
-@pytest.mark.parametrize("slug", ["web-security", "users-and-auth", "background-work"])
+@pytest.mark.parametrize(
+    "slug", ["web-security", "users-and-auth", "background-work", "websockets-and-real-time"]
+)
 def test_the_lesson_is_no_wider_than_a_phone(browser, server: RunningServer, slug):
     context = browser.new_context(viewport={"width": 375, "height": 812}, is_mobile=True)
     page = context.new_page()

@@ -64,3 +64,33 @@ def test_a_stream_that_forgets_to_clean_up_is_told_where_the_cleanup_goes(real_s
     assert by_name["The first tick reaches the client within 300 ms"].status == "pass"
     closed = by_name["The subscription is closed when the client leaves"]
     assert closed.status == "fail" and "finally" in closed.message
+
+
+EVENTS_WITH_IDS_THAT_NEVER_RESUME = """
+import asyncio
+
+from django.http import StreamingHttpResponse
+
+
+async def events(request):
+    async def steps():
+        for step in range(1, 7):
+            await asyncio.sleep(0.1)
+            yield f"id: {step}\\ndata: {{\\"step\\": {step}}}\\n\\n"
+
+    return StreamingHttpResponse(steps(), content_type="text/event-stream")
+"""
+
+
+def test_a_stream_with_ids_that_ignores_last_event_id_is_told_what_it_resent(real_sandbox):
+    exercise = get_catalog().exercises["resume-an-event-stream"]
+    report = submit(exercise, EVENTS_WITH_IDS_THAT_NEVER_RESUME)
+    statuses = {test.name: test.status for test in report.tests}
+    assert statuses == {
+        "The first event reaches the client within 300 ms": "pass",
+        "Every event has an id: line, its step number": "pass",
+        "A reconnect with Last-Event-ID is sent only the steps after it": "fail",
+        "A Last-Event-ID that is not a step starts from step 1": "pass",
+    }
+    [resume] = [test for test in report.tests if test.status == "fail"]
+    assert "Last-Event-ID: 3 was sent steps [1, 2, 3, 4, 5, 6]" in resume.message

@@ -73,6 +73,7 @@ NOT_PAGES = re.compile(
             r"practice/import/$",
             r"exercises/api/<slug:slug>/(run|solution)$",
             r"playground/api/(probe|streaming/record)$",
+            r"playground/realtime/events$",  # the real-time demo's event stream
             r"playground/api/<str:demo>/<str:variant>(/load)?$",
             r"playground/api/[\w-]+/[\w-]+$",  # the variants, one route each
             r"accounts/(logout|password|reset)",

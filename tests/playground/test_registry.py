@@ -77,6 +77,14 @@ def test_source_is_the_running_function():
     assert 'class="highlight"' in source["html"]
 
 
+def test_a_variant_shows_the_consumer_it_drives_beside_its_own_code():
+    code = variant_source(get_variant("realtime", "websocket-sync"))["code"]
+    assert code.startswith("@realtime.variant(")
+    assert "# playground/consumers.py:" in code
+    assert "class SyncEchoConsumer(WebsocketConsumer):" in code
+    assert "class AsyncEchoConsumer" not in code
+
+
 def test_server_timing_header_format():
     trace = Trace()
     with trace.span('GET "quoted"', "http"):

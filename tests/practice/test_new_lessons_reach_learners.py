@@ -1,5 +1,5 @@
-"""The security, authentication, background-work and migrations lessons reach every place a
-learner meets a question: search, their track's page, practice and the mock interview."""
+"""The security, authentication, background-work, migrations and real-time lessons reach every
+place a learner meets a question: search, their track's page, practice and the mock interview."""
 
 import html
 
@@ -11,7 +11,13 @@ from lessons.catalog import get_catalog
 
 pytestmark = pytest.mark.django_db
 
-SLUGS = ["web-security", "users-and-auth", "background-work", "migrations-without-downtime"]
+SLUGS = [
+    "web-security",
+    "users-and-auth",
+    "background-work",
+    "migrations-without-downtime",
+    "websockets-and-real-time",
+]
 
 
 @pytest.fixture
