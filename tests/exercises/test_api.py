@@ -25,7 +25,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def browser(settings) -> Client:
+def visitor(settings) -> Client:
     """A client that passes CSRF checks as a browser does: the cookie and the header."""
     settings.EXERCISES_RATE_LIMIT = 10_000
     client = Client(enforce_csrf_checks=True, HTTP_HOST="127.0.0.1")
@@ -56,9 +56,9 @@ def test_an_exercise_shows_its_task_starter_and_check_names_but_never_the_answer
         assert secret not in text
 
 
-def test_an_unknown_exercise_is_404(client, browser):
+def test_an_unknown_exercise_is_404(client, visitor):
     assert client.get("/exercises/api/no-such-thing").status_code == 404
-    response = post(browser, "/exercises/api/no-such-thing/run", {"code": "x = 1"})
+    response = post(visitor, "/exercises/api/no-such-thing/run", {"code": "x = 1"})
     assert response.status_code == 404 and "no exercise 'no-such-thing'" in response.json()["error"]
 
 
@@ -77,14 +77,14 @@ def test_an_unknown_exercise_is_404(client, browser):
         ({"code": "x = '\ud800'"}, "code holds a lone surrogate"),
     ],
 )
-def test_a_bad_body_is_400_naming_what_is_wrong(browser, body, message):
-    response = post(browser, RUN, body)
+def test_a_bad_body_is_400_naming_what_is_wrong(visitor, body, message):
+    response = post(visitor, RUN, body)
     assert response.status_code == 400
     assert message in response.json()["error"]
 
 
-def test_a_run_without_the_csrf_token_is_refused(browser):
-    response = browser.post(RUN, json.dumps({"code": "x = 1"}), content_type="application/json")
+def test_a_run_without_the_csrf_token_is_refused(visitor):
+    response = visitor.post(RUN, json.dumps({"code": "x = 1"}), content_type="application/json")
     assert response.status_code == 403
 
 
@@ -92,11 +92,11 @@ def test_runs_only_answer_post(client):
     assert client.get(RUN).status_code == 405
 
 
-def test_without_a_sandbox_the_api_says_why_and_runs_nothing(browser, client, settings, tmp_path):
+def test_without_a_sandbox_the_api_says_why_and_runs_nothing(visitor, client, settings, tmp_path):
     settings.EXERCISES_SANDBOX_VENV = tmp_path / "no-venv"
     marker = tmp_path / "ran"
     code = f"open({str(marker)!r}, 'w').write('learner code ran')\n"
-    response = post(browser, RUN, {"code": code})
+    response = post(visitor, RUN, {"code": code})
     assert response.status_code == 503
     assert "the sandbox's Python environment" in response.json()["error"]
     assert "is missing: ./run builds it" in response.json()["error"]
@@ -106,37 +106,37 @@ def test_without_a_sandbox_the_api_says_why_and_runs_nothing(browser, client, se
     assert "is missing" in client.get("/exercises/api/").json()["unavailable"]
 
 
-def test_a_client_over_its_rate_gets_429_with_retry_after(browser, settings):
+def test_a_client_over_its_rate_gets_429_with_retry_after(visitor, settings):
     settings.EXERCISES_RATE_LIMIT = 1
     settings.EXERCISES_RATE_WINDOW = 86_400  # a fixed window: both requests fall in the same one
     address = f"10.{uuid.uuid4().int % 250}.0.1"  # a client of its own, not sent anywhere
-    first = post(browser, RUN, {"code": "def withdraw(request): pass"}, REMOTE_ADDR=address)
+    first = post(visitor, RUN, {"code": "def withdraw(request): pass"}, REMOTE_ADDR=address)
     assert first.status_code == 200, first.content
-    second = post(browser, RUN, {"code": "def withdraw(request): pass"}, REMOTE_ADDR=address)
+    second = post(visitor, RUN, {"code": "def withdraw(request): pass"}, REMOTE_ADDR=address)
     assert second.status_code == 429
     assert "Too many exercise runs: at most 1 every 86400 s" in second.json()["error"]
     assert 1 <= int(second["Retry-After"]) <= 86_400
 
 
-def test_one_client_holds_at_most_its_share_of_runs(browser, settings):
+def test_one_client_holds_at_most_its_share_of_runs(visitor, settings):
     settings.EXERCISES_CLIENT_MAX_RUNS = 2
     address = f"10.{uuid.uuid4().int % 250}.0.2"
     with running.client_shares.hold(address), running.client_shares.hold(address):
-        refused = post(browser, RUN, {"code": "def withdraw(request): pass"}, REMOTE_ADDR=address)
-        other = post(browser, RUN, {"code": "def withdraw(request): pass"}, REMOTE_ADDR="10.9.9.9")
+        refused = post(visitor, RUN, {"code": "def withdraw(request): pass"}, REMOTE_ADDR=address)
+        other = post(visitor, RUN, {"code": "def withdraw(request): pass"}, REMOTE_ADDR="10.9.9.9")
     assert refused.status_code == 429
     assert "You already have 2 exercise runs running or waiting" in refused.json()["error"]
     assert other.status_code == 200, other.content
-    again = post(browser, RUN, {"code": "def withdraw(request): pass"}, REMOTE_ADDR=address)
+    again = post(visitor, RUN, {"code": "def withdraw(request): pass"}, REMOTE_ADDR=address)
     assert again.status_code == 200, again.content  # the share came back with the runs
 
 
-def test_a_full_queue_is_429_with_retry_after(browser, monkeypatch, real_sandbox):
+def test_a_full_queue_is_429_with_retry_after(visitor, monkeypatch, real_sandbox):
     full = SandboxPool(size=1, max_queue=0, queue_seconds=1, start=lambda: None)
     full.admit()  # one run holds the only slot; nobody may wait behind it
     monkeypatch.setattr(pool_module, "_pool", full)
     monkeypatch.setattr(pool_module, "_pool_pid", __import__("os").getpid())
-    response = post(browser, RUN, {"code": "x = 1"})
+    response = post(visitor, RUN, {"code": "x = 1"})
     assert response.status_code == 429
     assert "as many as this server takes" in response.json()["error"]
     assert int(response["Retry-After"]) >= 1
@@ -152,9 +152,9 @@ def demo_trace_keys() -> set[str]:
     return set(json.loads(response.content)) - own
 
 
-def test_a_passing_run_answers_pass_with_a_trace_the_demo_waterfall_can_draw(browser):
+def test_a_passing_run_answers_pass_with_a_trace_the_demo_waterfall_can_draw(visitor):
     solution = get_catalog().exercises["lost-update"].solution
-    response = post(browser, RUN, {"code": solution})
+    response = post(visitor, RUN, {"code": solution})
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "pass" and body["message"] is None
@@ -168,9 +168,9 @@ def test_a_passing_run_answers_pass_with_a_trace_the_demo_waterfall_can_draw(bro
     assert isinstance(body["duration_ms"], int) and body["queue"]["position"] >= 0
 
 
-def test_a_failing_run_says_which_checks_failed_in_figures(browser):
+def test_a_failing_run_says_which_checks_failed_in_figures(visitor):
     starter = get_catalog().exercises["lost-update"].starter
-    body = post(browser, RUN, {"code": starter + "print('withdrawing')\n"}).json()
+    body = post(visitor, RUN, {"code": starter + "print('withdrawing')\n"}).json()
     assert body["status"] == "fail"
     failed = {t["name"]: t["message"] for t in body["tests"] if t["status"] == "fail"}
     assert "20 withdrawals of 10 from 1000 leave 800" in failed
@@ -178,22 +178,22 @@ def test_a_failing_run_says_which_checks_failed_in_figures(browser):
     assert body["output"] == "withdrawing\n"
 
 
-def test_a_syntax_error_is_an_error_naming_the_line(browser):
+def test_a_syntax_error_is_an_error_naming_the_line(visitor):
     code = "import json\n\n\nasync def withdraw(request)\n    return None\n"
-    body = post(browser, RUN, {"code": code}).json()
+    body = post(visitor, RUN, {"code": code}).json()
     assert body["status"] == "error"
     assert body["message"].startswith("SyntaxError on line 4: expected ':'")
     assert body["tests"] == []
 
 
-def test_an_error_while_loading_names_the_line(browser):
-    body = post(browser, RUN, {"code": "import json\nfrom lab.models import Nothing\n"}).json()
+def test_an_error_while_loading_names_the_line(visitor):
+    body = post(visitor, RUN, {"code": "import json\nfrom lab.models import Nothing\n"}).json()
     assert body["status"] == "error"
     assert body["message"].startswith("ImportError on line 2: cannot import name 'Nothing'")
 
 
-def test_a_missing_view_is_an_error_that_names_it(browser):
-    body = post(browser, RUN, {"code": "def something_else(request):\n    pass\n"}).json()
+def test_a_missing_view_is_an_error_that_names_it(visitor):
+    body = post(visitor, RUN, {"code": "def something_else(request):\n    pass\n"}).json()
     assert body["status"] == "error"
     assert body["message"] == "your code must define withdraw(request): it is what /withdraw runs"
 

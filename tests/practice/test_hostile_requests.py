@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def browser() -> Client:
+def visitor() -> Client:
     client = Client(enforce_csrf_checks=True, HTTP_HOST="127.0.0.1")
     client.get("/practice/")
     return client
@@ -63,8 +63,8 @@ HOSTILE_RATINGS = [
 
 
 @pytest.mark.parametrize(("body", "message"), HOSTILE_RATINGS)
-def test_a_hostile_rating_is_a_400_naming_the_problem(browser, body, message):
-    response = post(browser, "/practice/api/review", body)
+def test_a_hostile_rating_is_a_400_naming_the_problem(visitor, body, message):
+    response = post(visitor, "/practice/api/review", body)
     assert response.status_code == 400
     assert message in response.json()["error"]
     assert Review.objects.count() == Progress.objects.count() == Learner.objects.count() == 0
@@ -115,17 +115,17 @@ HOSTILE_IMPORTS = [
 
 
 @pytest.mark.parametrize(("data", "message"), HOSTILE_IMPORTS)
-def test_a_hostile_import_is_a_400_and_changes_nothing(browser, data, message):
-    post(browser, "/practice/api/review", review())  # the learner has one review already
+def test_a_hostile_import_is_a_400_and_changes_nothing(visitor, data, message):
+    post(visitor, "/practice/api/review", review())  # the learner has one review already
     before = (Learner.objects.count(), Review.objects.count(), Progress.objects.count())
-    response = post(browser, "/practice/import/", json.dumps(data))
+    response = post(visitor, "/practice/import/", json.dumps(data))
     assert response.status_code == 400
     assert message in response.json()["error"]
     assert (Learner.objects.count(), Review.objects.count(), Progress.objects.count()) == before
 
 
-def test_a_refused_import_makes_no_learner(browser):
-    assert post(browser, "/practice/import/", "[]").status_code == 400
+def test_a_refused_import_makes_no_learner(visitor):
+    assert post(visitor, "/practice/import/", "[]").status_code == 400
     assert Learner.objects.count() == 0
 
 
@@ -172,11 +172,11 @@ def test_sign_up_refuses_weak_passwords_and_says_why(password):
     assert "This password is too" in text or "entirely numeric" in text
 
 
-def test_reading_pages_creates_no_learner_and_a_write_creates_one(browser):
+def test_reading_pages_creates_no_learner_and_a_write_creates_one(visitor):
     for path in ("/", "/lessons/async-views/", "/practice/", "/practice/async-views/"):
-        assert browser.get(path).status_code == 200
+        assert visitor.get(path).status_code == 200
     assert Learner.objects.count() == 0
-    post(browser, "/practice/api/read", {"lesson": "async-views"})
+    post(visitor, "/practice/api/read", {"lesson": "async-views"})
     assert Learner.objects.count() == 1
 
 
@@ -208,11 +208,11 @@ def test_only_the_newest_demo_runs_are_kept():
     assert len(kept) == KEEP_DEMO_RUNS and kept[0] == 15.0
 
 
-def test_one_client_cannot_write_without_bound(browser, settings):
+def test_one_client_cannot_write_without_bound(visitor, settings):
     settings.PRACTICE_WRITES_PER_MINUTE = 5
     statuses = [
-        post(browser, "/practice/api/read", {"lesson": "async-views"}).status_code for _ in range(7)
+        post(visitor, "/practice/api/read", {"lesson": "async-views"}).status_code for _ in range(7)
     ]
     assert statuses == [200] * 5 + [429] * 2
-    refused = post(browser, "/practice/api/read", {"lesson": "async-views"})
+    refused = post(visitor, "/practice/api/read", {"lesson": "async-views"})
     assert refused["Retry-After"] and "Nothing was recorded" in refused.json()["error"]
