@@ -13,13 +13,14 @@
   root.dataset.theme = theme;
   // The code colours of the theme in use apply to every medium; the other theme's sheet keeps
   // its media query, so it loads without holding up the page. A toggle later switches its on.
-  const codeColours = (chosen) => {
+  const codeColours = () => {
+    const chosen = root.dataset.theme;
     for (const link of document.querySelectorAll(`link[data-code-theme="${chosen}"]`)) {
       link.media = "all";
     }
   };
-  codeColours(theme);
-  new MutationObserver(() => codeColours(root.dataset.theme)).observe(root, {
+  codeColours();
+  new MutationObserver(codeColours).observe(root, {
     attributes: true,
     attributeFilter: ["data-theme"],
   });
