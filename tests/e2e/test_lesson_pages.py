@@ -132,7 +132,8 @@ def test_code_that_scrolls_sideways_can_be_reached_by_keyboard(browser, server: 
         first.focus()
         page.keyboard.press("ArrowRight")
         expect(first).to_be_focused()
-        assert first.evaluate("node => node.scrollLeft") > 0
+        # The scroll may be animated: wait until it has moved (or time out).
+        page.wait_for_function("node => node.scrollLeft > 0", arg=first.element_handle())
     finally:
         context.close()
 
