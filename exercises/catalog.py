@@ -16,11 +16,11 @@ from pathlib import Path
 
 from django.conf import settings
 
-from lessons.catalog import _display, _signature
+from lessons.catalog import _signature, load_content_file
 from lessons.catalog import get_catalog as get_lessons
 from lessons.parsing import Problem
 
-from .parsing import Exercise, ExerciseFileError, parse_exercise
+from .parsing import Exercise, parse_exercise
 
 logger = logging.getLogger(__name__)
 
@@ -129,20 +129,7 @@ class _Loader:
 
 
 def _load_file(path: Path, root: Path) -> Exercise | list[Problem]:
-    display = _display(path, root)
-    if path.parent.parent != root:
-        return [Problem(display, 1, "exercises live one folder deep: content/<track>/NN-slug.md")]
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        return [Problem(display, 1, f"cannot read exercise file: {exc}")]
-    try:
-        return parse_exercise(path, text, display_path=display)
-    except ExerciseFileError as exc:
-        return exc.problems
-    except Exception as exc:  # a broken exercise must never take the site down
-        logger.exception("could not load %s", display)
-        return [Problem(display, 1, f"could not load this exercise: {exc!r}")]
+    return load_content_file(path, root, parse_exercise, kind="exercise", verb="load")
 
 
 _loader = _Loader()

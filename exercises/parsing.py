@@ -9,7 +9,14 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lessons.parsing import FILENAME_RE, SLUG_RE, Problem, _scan, _split_front_matter
+from lessons.parsing import (
+    FILENAME_RE,
+    SLUG_RE,
+    ContentFileError,
+    Problem,
+    _scan,
+    _split_front_matter,
+)
 from lessons.rendering import render_markdown
 from lessons.tracks import LEVELS, TRACKS
 
@@ -56,10 +63,8 @@ class Exercise:
         }
 
 
-class ExerciseFileError(Exception):
-    def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
+class ExerciseFileError(ContentFileError):
+    pass
 
 
 def parse_exercise(path: Path, text: str, *, display_path: Path) -> Exercise:

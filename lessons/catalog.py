@@ -9,13 +9,15 @@ is reported (path and line) and left out; the other lessons keep being served.
 import hashlib
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import TypeVar
 
 from django.conf import settings
 
-from .parsing import Lesson, LessonFileError, Problem, parse_lesson
+from .parsing import ContentFileError, Lesson, Problem, parse_lesson
 from .tracks import START_HERE, TRACKS, Track
 
 logger = logging.getLogger(__name__)
@@ -162,21 +164,32 @@ def _display(path: Path, root: Path) -> Path:
     return path
 
 
-def _load_file(path: Path, root: Path) -> Lesson | list[Problem]:
+T = TypeVar("T")
+
+
+def load_content_file(
+    path: Path, root: Path, parse: Callable[..., T], *, kind: str, verb: str
+) -> T | list[Problem]:
+    """One lesson or exercise file, parsed, or the problems that keep it out of the catalog
+    (`kind` names it, `verb` is what parsing does to it: "render", "load")."""
     display = _display(path, root)
     if path.parent.parent != root:
-        return [Problem(display, 1, "lessons live one folder deep: content/<track>/NN-slug.md")]
+        return [Problem(display, 1, f"{kind}s live one folder deep: content/<track>/NN-slug.md")]
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        return [Problem(display, 1, f"cannot read lesson file: {exc}")]
+        return [Problem(display, 1, f"cannot read {kind} file: {exc}")]
     try:
-        return parse_lesson(path, text, display_path=display)
-    except LessonFileError as exc:
+        return parse(path, text, display_path=display)
+    except ContentFileError as exc:
         return exc.problems
-    except Exception as exc:  # a broken lesson must never take the site down
-        logger.exception("could not render %s", display)
-        return [Problem(display, 1, f"could not render this lesson: {exc!r}")]
+    except Exception as exc:  # a broken file must never take the site down
+        logger.exception("could not %s %s", verb, display)
+        return [Problem(display, 1, f"could not {verb} this {kind}: {exc!r}")]
+
+
+def _load_file(path: Path, root: Path) -> Lesson | list[Problem]:
+    return load_content_file(path, root, parse_lesson, kind="lesson", verb="render")
 
 
 _loader = _Loader()

@@ -104,10 +104,16 @@ class Fence:
     source: str
 
 
-class LessonFileError(Exception):
+class ContentFileError(Exception):
+    """A lesson or exercise file that cannot be used, with every problem found in it."""
+
     def __init__(self, problems: list[Problem]):
         self.problems = problems
         super().__init__("\n".join(str(p) for p in problems))
+
+
+class LessonFileError(ContentFileError):
+    pass
 
 
 def parse_lesson(path: Path, text: str, *, display_path: Path) -> Lesson:
