@@ -11,6 +11,7 @@ from django.middleware.gzip import GZipMiddleware
 from django.template.loader import render_to_string
 
 from .disclosure import shows_server_details
+from .loop_middleware import OnTheLoop
 
 request_log = logging.getLogger("interview_lab.requests")
 
@@ -104,12 +105,30 @@ class DatabaseBusyMiddleware(DualMiddleware):
         return response
 
 
-class CompressionMiddleware(GZipMiddleware):
-    """Django's GZipMiddleware, BREACH mitigation included (random bytes in each gzip
-    header since 4.2), for whole responses only: a streaming response, the demos' streams
-    above all, goes out uncompressed, chunk by chunk as its view produces them."""
-
+class _WholeResponsesOnly(GZipMiddleware):
     def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
         if response.streaming:
             return response
         return super().process_response(request, response)
+
+
+class CompressionMiddleware(OnTheLoop):
+    """Django's GZipMiddleware, BREACH mitigation included (random bytes in each gzip
+    header since 4.2), for whole responses only: a streaming response, the demos' streams
+    above all, goes out uncompressed, chunk by chunk as its view produces them.
+
+    Under ASGI a small body is compressed in place, cheaper than the trip to a thread; a big
+    one (a lesson page) in the request's thread, where zlib lets go of the GIL while it works,
+    so the event loop goes on meanwhile."""
+
+    wrapped = _WholeResponsesOnly
+
+    def response_blocks(self, request: HttpRequest, response: HttpResponse) -> bool:
+        return (
+            not response.streaming
+            and len(response.content) > COMPRESS_IN_PLACE_BYTES
+            and "gzip" in request.headers.get("Accept-Encoding", "")
+        )
+
+
+COMPRESS_IN_PLACE_BYTES = 16 * 1024

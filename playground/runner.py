@@ -26,7 +26,7 @@ from ops.disclosure import failure_text
 
 from . import admission
 from .gate import guarded
-from .limits import DemoRefused, answers_refusals, blocking_budget
+from .limits import DemoRefused, answers_refusals, blocking_budget, is_internal
 from .registry import Demo, Expected, ParamError, Params, Variant
 from .tracing import Trace, TraceJSON, current_trace, loop_lag
 
@@ -62,7 +62,10 @@ def _build_view(variant: Variant) -> Callable:
 
         async def view(request: HttpRequest) -> HttpResponse:
             params = parse_query(request.GET, variant.demo)
-            await sync_to_async(admission.admit)(request, variant, params)
+            if is_internal(request):  # a load run's request, admitted with its run
+                admission.admit(request, variant, params)  # no cache to ask: no thread hop
+            else:
+                await sync_to_async(admission.admit)(request, variant, params)
             if loop_lag.ensure_running():
                 await asyncio.sleep(0)  # let the new heartbeat start its first beat
             started = time.perf_counter()
