@@ -9,8 +9,14 @@ that didn't change.
 
 The CSRF token is not on the page (it would make every copy differ and leak one reader's token
 to the next): scripts read it from the csrftoken cookie, which the page sets.
+
+A reader with no session (not signed in, no progress yet) gets what every such reader gets: that
+page is kept whole, as bytes and compressed once, and served without filling anything
+(reader_response). It holds nothing secret and echoes nothing from the request, so one
+compressed copy for all is safe (no BREACH: there is no secret to guess).
 """
 
+import gzip
 import hashlib
 import re
 import secrets
@@ -18,13 +24,15 @@ import threading
 from collections.abc import Hashable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
+from django.middleware.gzip import re_accepts_gzip
 from django.template import engines
 from django.template.loader import render_to_string
 from django.utils.autoreload import file_changed
-from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.safestring import SafeString
 
 from .catalog import Catalog
@@ -69,7 +77,17 @@ class _Holes:
     __str__ = __html__
 
 
+@dataclass(frozen=True)
+class WholePage:
+    """The page of a reader with no session: its body, compressed and not, and its ETag."""
+
+    body: bytes
+    compressed: bytes
+    etag: str
+
+
 _pages: dict[tuple[str, str], CachedPage] = {}
+_whole: dict[tuple[str, str], WholePage] = {}
 _lock = threading.Lock()
 
 
@@ -82,6 +100,7 @@ def cached_page(catalog: Catalog, lesson: Lesson) -> CachedPage:
             # Pages of an older catalog are dropped as the new one's are made.
             for stale in [k for k in _pages if k[1] != catalog.version]:
                 del _pages[stale]
+                _whole.pop(stale, None)
             _pages[key] = page
     return page
 
@@ -106,6 +125,7 @@ def render_once(template: str, context: dict, *, key: Hashable) -> SafeString:
 def clear() -> None:
     with _lock:
         _pages.clear()
+        _whole.clear()
         _fragments.clear()
 
 
@@ -159,7 +179,38 @@ def lesson_response(request: HttpRequest, catalog: Catalog, lesson: Lesson) -> H
     # The body is the cached text and what filled its holes: hashing those is hashing the body.
     etag_source = "\x00".join([page.digest, *filled[1::2]]).encode()
     etag = f'"{hashlib.blake2b(etag_source, digest_size=16).hexdigest()}"'
-    response = HttpResponse("".join(filled))
+    body = "".join(filled).encode()
+    if not has_session(request):
+        # What every reader without a session gets: keep it whole for the next one.
+        whole = WholePage(body, gzip.compress(body, compresslevel=6, mtime=0), etag)
+        with _lock:
+            _whole[(lesson.slug, catalog.version)] = whole
+    return _page_response(request, HttpResponse(body), etag)
+
+
+def has_session(request: HttpRequest) -> bool:
+    return settings.SESSION_COOKIE_NAME in request.COOKIES
+
+
+def reader_response(request: HttpRequest, catalog: Catalog, lesson: Lesson) -> HttpResponse | None:
+    """The page of a reader with no session, as kept whole (no template, no database, no
+    compression work), or None until the first such reader's page has been made."""
+    whole = _whole.get((lesson.slug, catalog.version))
+    if whole is None or has_session(request):
+        return None
+    if re_accepts_gzip.search(request.headers.get("Accept-Encoding", "")):
+        response = HttpResponse(whole.compressed)
+        response["Content-Encoding"] = "gzip"
+        etag = f"W/{whole.etag}"  # as GZipMiddleware marks what it compresses
+    else:
+        response = HttpResponse(whole.body)
+        etag = whole.etag
+    # Which copy depends on these; the session middleware adds Cookie only when it reads one.
+    patch_vary_headers(response, ("Accept-Encoding", "Cookie"))
+    return _page_response(request, response, etag)
+
+
+def _page_response(request: HttpRequest, response: HttpResponse, etag: str) -> HttpResponse:
     response["ETag"] = etag
     # The page shows the learner's own progress: browsers may keep it, shared caches may not,
     # and a kept copy is checked (If-None-Match) before it is shown again.

@@ -1,3 +1,4 @@
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -5,7 +6,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from .catalog import get_catalog
-from .pages import lesson_response
+from .pages import lesson_response, reader_response
 from .search import MAX_QUERY_LENGTH, search
 from .tracks import TRACKS
 
@@ -35,7 +36,21 @@ def track_detail(request: HttpRequest, track: str) -> HttpResponse:
 
 
 @require_safe
-def lesson_detail(request: HttpRequest, slug: str) -> HttpResponse:
+async def lesson_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    """A reader with no session gets the page kept whole, here on the event loop; everyone
+    else's is filled with their own progress, which means the database: in a thread."""
+    if not settings.LESSONS_RELOAD:  # else finding the catalog reads files: not on the loop
+        catalog = get_catalog()
+        lesson = catalog.lessons.get(slug)
+        if lesson is None:
+            raise Http404("No such lesson.")
+        response = reader_response(request, catalog, lesson)
+        if response is not None:
+            return response
+    return await sync_to_async(lesson_page)(request, slug)
+
+
+def lesson_page(request: HttpRequest, slug: str) -> HttpResponse:
     catalog = get_catalog()
     lesson = catalog.lessons.get(slug)
     if lesson is None:

@@ -1,13 +1,14 @@
 """Lesson pages from cache: rendered once per lesson and content version, with only what the
 request alone knows filled in per request."""
 
+import gzip
 import json
 import re
 
 import pytest
 from django.contrib.auth.models import User
 from django.db import connection
-from django.test import Client
+from django.test import AsyncClient, Client
 from django.test.signals import template_rendered
 from django.test.utils import CaptureQueriesContext
 
@@ -217,3 +218,51 @@ def test_the_header_says_who_is_signed_in_on_the_cached_page():
     assert "Signed in as </span>ada</a>" in signed_in.content.decode()
     stranger = Client(HTTP_HOST="127.0.0.1").get(LESSON).content.decode()
     assert "ada" not in stranger and "Log in</a>" in stranger
+
+
+@pytest.fixture
+def production(settings):
+    """Lesson files read once, as in production: a reader without a session is served the
+    page kept whole."""
+    settings.LESSONS_RELOAD = False
+
+
+def test_a_reader_without_a_session_gets_the_kept_page_with_no_work(production, rendered):
+    from tests.ops.test_loop_middleware import hops_for
+
+    first = Client(HTTP_HOST="127.0.0.1").get(LESSON)
+    rendered.clear()
+    replies = []
+
+    async def read():
+        replies.append(await AsyncClient(HTTP_HOST="127.0.0.1").get(LESSON))
+
+    with CaptureQueriesContext(connection) as captured:
+        hops = hops_for(read)
+    assert replies[0].content == first.content and replies[0]["ETag"] == first["ETag"]
+    assert captured.captured_queries == [] and rendered == []
+    assert hops <= 2  # Django's own two (request_started, closing the response): none for the page
+    assert "csrftoken" in replies[0].cookies  # the page's scripts still get their token
+    assert "Cookie" in replies[0]["Vary"] and "Accept-Encoding" in replies[0]["Vary"]
+
+
+def test_the_kept_page_is_sent_compressed_once_made_and_revalidated(production):
+    plain = Client(HTTP_HOST="127.0.0.1").get(LESSON)
+    packed = Client(HTTP_HOST="127.0.0.1", HTTP_ACCEPT_ENCODING="gzip, br").get(LESSON)
+    assert packed["Content-Encoding"] == "gzip"
+    assert gzip.decompress(packed.content) == plain.content
+    assert packed["ETag"] == f"W/{plain['ETag']}"
+    again = Client(HTTP_HOST="127.0.0.1", HTTP_ACCEPT_ENCODING="gzip").get(
+        LESSON, HTTP_IF_NONE_MATCH=packed["ETag"]
+    )
+    assert again.status_code == 304 and again.content == b""
+
+
+def test_a_learner_is_never_served_the_kept_page(production):
+    Client(HTTP_HOST="127.0.0.1").get(LESSON)  # the kept page exists
+    reader = learner_client()
+    page = reader.get(LESSON).content.decode()
+    assert '<span class="progress-badge">read</span>' in page
+    assert '<span class="progress-badge">read</span>' not in (
+        Client(HTTP_HOST="127.0.0.1").get(LESSON).content.decode()
+    )
