@@ -82,7 +82,7 @@ def get_session() -> aiohttp.ClientSession:
         session = aiohttp.ClientSession(
             timeout=aiohttp.ClientTimeout(total=timeout_seconds(), connect=2),
             # Bound the pool so idle keep-alive connections don't pile up on the server.
-            connector=aiohttp.TCPConnector(limit=200, limit_per_host=100, keepalive_timeout=15),
+            connector=aiohttp.TCPConnector(limit=1000, limit_per_host=0, keepalive_timeout=15),
             raise_for_status=False,
         )
         _sessions[loop] = session
