@@ -202,6 +202,7 @@ async def main() -> None:
         "PLAYGROUND_RATE_LIMIT": "1000000",
         "DJANGO_TRUSTED_PROXIES": "127.0.0.1",
         "DJANGO_REQUEST_LOG": "0",
+        "DJANGO_LESSONS_RELOAD": "0",  # production: lesson files read once
     }
     server = start_daphne(Path(tempfile.mkdtemp(prefix="bench-playground-")), **settings)
     print(f"Daphne at {server.url} (1 process), {os.cpu_count()} CPUs")

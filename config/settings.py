@@ -339,7 +339,11 @@ LOGGING = {
 # --- Playground limits (SECURITY.md lists each one).
 PLAYGROUND_RATE_LIMIT = whole_number("PLAYGROUND_RATE_LIMIT", 300)  # runs per client per window
 PLAYGROUND_RATE_WINDOW = whole_number("PLAYGROUND_RATE_WINDOW", 60)  # seconds
-PLAYGROUND_MAX_CONCURRENT_RUNS = whole_number("PLAYGROUND_MAX_CONCURRENT_RUNS", 16)  # per process
+# Demo runs in flight per process: eight per server, shared by its worker processes, so that
+# a flood of runs leaves the cores to the pages (bench/pages.py measures it); more wait in line.
+PLAYGROUND_MAX_CONCURRENT_RUNS = whole_number(
+    "PLAYGROUND_MAX_CONCURRENT_RUNS", max(2, 8 // WEB_CONCURRENCY)
+)
 # One client's share of those: runs in flight at once, and seconds of runs per window.
 PLAYGROUND_CLIENT_MAX_RUNS = whole_number("PLAYGROUND_CLIENT_MAX_RUNS", 4)
 PLAYGROUND_CLIENT_RUN_SECONDS = whole_number("PLAYGROUND_CLIENT_RUN_SECONDS", 120)
@@ -365,7 +369,7 @@ if PLAYGROUND_UPSTREAM_FAULT not in {"", "hang", "refused", "error", "garbage"}:
 # Above this event-loop lag, the gate lets fewer demo runs in (see playground/gate.py).
 PLAYGROUND_MAX_LOOP_LAG_MS = whole_number("PLAYGROUND_MAX_LOOP_LAG_MS", 20)
 # Demo requests beyond PLAYGROUND_MAX_CONCURRENT_RUNS wait this long for a slot, then get 429.
-PLAYGROUND_QUEUE_SECONDS = number("PLAYGROUND_QUEUE_SECONDS", 3)
+PLAYGROUND_QUEUE_SECONDS = number("PLAYGROUND_QUEUE_SECONDS", 10)
 
 # --- Exercises: learner code, run only in a sandbox (see SECURITY.md and docs/exercises.md).
 EXERCISES_DIR = Path(

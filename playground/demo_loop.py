@@ -23,12 +23,39 @@ def on_demo_loop(view: Callable) -> Callable:
     return view
 
 
+# The longest the demo loop waits for the pages in flight before it takes a turn anyway.
+LONGEST_PAUSE_SECONDS = 0.05
+
+
 class DemoLoop:
-    """Starts its thread on first use; the thread is a daemon, so it never holds up exit."""
+    """Starts its thread on first use; the thread is a daemon, so it never holds up exit.
+
+    Pages go first here too: both loops' threads take turns at the GIL, so while a page is
+    being served the demo loop pauses between its callbacks (a wait that lets go of the GIL),
+    and the page runs as if no demo were running. The pause ends when the last page is out,
+    or after LONGEST_PAUSE_SECONDS, so that a stream of pages cannot stop the demos."""
 
     def __init__(self) -> None:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._lock = threading.Lock()
+        self._no_pages = threading.Event()
+        self._no_pages.set()
+        self._pause_asked = False
+
+    def page_started(self) -> None:
+        """A page is being served (called on the server's loop): pause the demo loop."""
+        self._no_pages.clear()
+        if self._loop is not None and not self._pause_asked:
+            self._pause_asked = True
+            self._loop.call_soon_threadsafe(self._give_way)
+
+    def pages_done(self) -> None:
+        """No page is being served any more: the demo loop goes on."""
+        self._no_pages.set()
+
+    def _give_way(self) -> None:
+        self._pause_asked = False
+        self._no_pages.wait(LONGEST_PAUSE_SECONDS)
 
     def loop(self) -> asyncio.AbstractEventLoop:
         with self._lock:

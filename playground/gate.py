@@ -115,10 +115,13 @@ class DemoGate:
             await self.app(scope, receive, send)
             return
         self.pages += 1
+        demo_loop.page_started()
         try:
             await self.app(scope, receive, send)
         finally:
             self.pages -= 1
+            if not self.pages:
+                demo_loop.pages_done()
             self._hand_out()
 
     def _slots(self) -> int:
@@ -142,6 +145,8 @@ class DemoGate:
                 if not await self._wait_for_a_slot():
                     await _refuse(send, limits.busy())
                     return
+                # The panel says how long the run waited for its turn.
+                send = _saying_wait(send, (time.monotonic() - started) * 1000)
             else:
                 self.in_flight += 1
             try:
@@ -223,6 +228,21 @@ class DemoGate:
         # A load run's own requests were admitted as one run, with the load run itself.
         token = dict(scope.get("headers", [])).get(limits.LOAD_HEADER.lower().encode(), b"")
         return not (token and hmac.compare_digest(token.decode("latin-1"), limits.load_token()))
+
+
+QUEUED_HEADER = b"x-demo-queued-ms"
+
+
+def _saying_wait(send, waited_ms: float):
+    """`send`, with the time the run waited in line added to its response's headers."""
+
+    async def sending(message: dict) -> None:
+        if message["type"] == "http.response.start":
+            headers = [*message.get("headers", []), (QUEUED_HEADER, b"%d" % round(waited_ms))]
+            message = {**message, "headers": headers}
+        await send(message)
+
+    return sending
 
 
 async def _refuse(send, refusal: limits.DemoRefused) -> None:

@@ -36,6 +36,12 @@ class SameLoop:
     async def run(self, app, scope, receive, send) -> None:
         await app(scope, receive, send)
 
+    def page_started(self) -> None:
+        pass
+
+    def pages_done(self) -> None:
+        pass
+
 
 def request(path: str, query: str = "", method: str = "GET") -> dict:
     return {
@@ -128,3 +134,76 @@ async def one_request_on_the_demo_loop() -> None:
     assert seen == [THREAD_NAME]
     assert [thread for thread, _ in sent] == [ours, ours]
     assert sent[-1][1]["body"] == b"ping"
+
+
+def test_a_run_that_waited_in_line_says_how_long(settings, monkeypatch):
+    settings.PLAYGROUND_MAX_CONCURRENT_RUNS = 1
+    settings.PLAYGROUND_QUEUE_SECONDS = 30
+    monkeypatch.setattr(gate, "demo_loop", SameLoop())
+    asyncio.run(one_run_waits_for_another())
+
+
+async def one_run_waits_for_another() -> None:
+    first_in = asyncio.Event()
+    let_first_go = asyncio.Event()
+    started: dict[str, dict] = {}
+
+    async def app(scope, receive, send) -> None:
+        key = scope["query_string"].decode()
+        if key == "1":
+            first_in.set()
+            await let_first_go.wait()
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"{}"})
+
+    def sender(key: str):
+        async def send(message: dict) -> None:
+            if message["type"] == "http.response.start":
+                started[key] = dict(message["headers"])
+
+        return send
+
+    site = DemoGate(app)
+    first = asyncio.create_task(site(request(RUN, "1"), None, sender("1")))
+    await first_in.wait()
+    second = asyncio.create_task(site(request(RUN, "2"), None, sender("2")))
+    for _ in range(100):  # a few turns of the loop put the second in line behind the first
+        if site.waiting:
+            break
+        await asyncio.sleep(0)
+    assert site.waiting
+    let_first_go.set()
+    await asyncio.gather(first, second)
+    assert gate.QUEUED_HEADER not in started["1"]  # it did not wait
+    assert int(started["2"][gate.QUEUED_HEADER]) >= 0
+
+
+def test_the_demo_loop_pauses_while_a_page_is_served_but_not_for_long(monkeypatch):
+    import time
+
+    from playground import demo_loop as module
+
+    monkeypatch.setattr(module, "LONGEST_PAUSE_SECONDS", 0.05)
+    loop = DemoLoop()
+    ran = threading.Event()
+    paused_at = time.perf_counter()
+    loop.page_started()  # before the loop exists: nothing to pause
+    loop.loop()
+    loop.page_started()
+    loop.loop().call_soon_threadsafe(ran.set)  # queued behind the pause
+    assert ran.wait(10)
+    assert time.perf_counter() - paused_at >= 0.05  # it waited for the page, up to the bound
+    loop.pages_done()
+
+
+def test_the_demo_loop_goes_on_as_soon_as_the_pages_are_out(monkeypatch):
+    from playground import demo_loop as module
+
+    monkeypatch.setattr(module, "LONGEST_PAUSE_SECONDS", 60)
+    loop = DemoLoop()
+    ran = threading.Event()
+    loop.loop()
+    loop.page_started()
+    loop.loop().call_soon_threadsafe(ran.set)
+    loop.pages_done()
+    assert ran.wait(10)  # not the 60 s the bound would allow

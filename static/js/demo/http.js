@@ -53,13 +53,16 @@ export async function request(url, { signal = null, timeout, accept = "applicati
   }
 }
 
-export async function getJSON(url, options) {
-  const response = await request(url, options);
+export async function readJSON(response) {
   try {
     return await response.json();
   } catch (error) {
     throw asRunError(error);
   }
+}
+
+export async function getJSON(url, options) {
+  return readJSON(await request(url, options));
 }
 
 // A POST of `body` as JSON with the CSRF token (the exercises' Run), answered with JSON.

@@ -169,7 +169,10 @@ class DemoPanel extends HTMLElement {
         }
       }
       const count = this.variants.length;
-      this.finish(sayText(count === 1 ? "status-done-one" : "status-done-all", { count }), "done");
+      let done = sayText(count === 1 ? "status-done-one" : "status-done-all", { count });
+      const queued = [...this.results.values()].reduce((sum, r) => sum + (r.queued_ms || 0), 0);
+      if (queued >= 100) done += ` ${sayText("status-queued", { seconds: (queued / 1000).toFixed(1) })}`;
+      this.finish(done, "done");
     } catch (caught) {
       const error = asRunError(caught);
       if (current) {

@@ -1,7 +1,7 @@
 // One run of a variant that answers with a trace, with the probe pinging beside it when the
 // panel has one.
 import { sayText } from "../say.js";
-import { getJSON, RunError } from "./http.js";
+import { readJSON, request, RunError } from "./http.js";
 import { startProbe } from "./probe.js";
 
 export const RUN_TIMEOUT_MS = 30000;
@@ -11,7 +11,10 @@ export async function runTrace({ url, query, probeUrl, signal }) {
   const probe = probeUrl ? startProbe(probeUrl, started, signal) : null;
   let data;
   try {
-    data = await getJSON(`${url}?${query}`, { signal, timeout: RUN_TIMEOUT_MS });
+    const response = await request(`${url}?${query}`, { signal, timeout: RUN_TIMEOUT_MS });
+    data = await readJSON(response);
+    // The server runs a few demos at a time; a run that waited for its turn says how long.
+    if (data) data.queued_ms = Number(response.headers.get("X-Demo-Queued-Ms") ?? 0) || 0;
   } finally {
     if (probe) {
       const probed = await probe.stop();
