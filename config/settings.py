@@ -279,12 +279,9 @@ SECURE_HSTS_SECONDS = whole_number("DJANGO_HSTS_SECONDS", 31536000) if HTTPS els
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 # Preloading puts the domain in every browser's HSTS list, which is slow to undo: opt in.
 SECURE_HSTS_PRELOAD = HTTPS and boolean("DJANGO_HSTS_PRELOAD", False)
-# These three look for Django's middleware by path; ops.loop_middleware stands in for those
-# middleware and checks the same for its own paths (ops.W001-W003).
-SILENCED_SYSTEM_CHECKS = ["security.W001", "security.W002", "security.W003"]
 if HTTPS and not SECURE_HSTS_PRELOAD:
     # security.W021 asks for preload; without DJANGO_HSTS_PRELOAD=1 that is a choice.
-    SILENCED_SYSTEM_CHECKS.append("security.W021")
+    SILENCED_SYSTEM_CHECKS = ["security.W021"]
 # Addresses or networks of the proxies in front: only a request from one of them has its
 # client read from X-Forwarded-For (ops/asgi.py). With none, the header is ignored.
 TRUSTED_PROXIES = words("DJANGO_TRUSTED_PROXIES")

@@ -22,6 +22,7 @@ killed, and so is anything still running under the sandbox's uid.
 
 import contextlib
 import fcntl
+import functools
 import json
 import logging
 import os
@@ -53,7 +54,9 @@ PLAYGROUND_FILES = ("__init__.py", "tracing.py", "upstream.py", "registry.py")
 SANDBOX_UID_INSIDE = 65534  # "nobody", as the learner's code sees itself
 READY_TIMEOUT = 20.0
 WARM_NICE = 19
-RUN_NICE = 0  # as the site: a run deprioritised would fail its timing checks on a busy machine
+RUN_NICE = 0  # among the sandbox's own processes; against the site's, see cpu_cgroup_procs()
+# The sandboxes' CPU group's weight against the site's 1024 (cgroup v1 cpu.shares).
+SANDBOX_CPU_SHARES = 128
 RESULT_LIMIT = 4 * 1024 * 1024  # bytes of result JSON the parent reads at most
 LOCK_DIR = Path("/tmp/interview-lab-sandboxes")
 
@@ -278,6 +281,37 @@ def kill_uid(uid: int) -> None:
     logger.error("sandbox uid %s still has processes %s", uid, processes_of(uid))
 
 
+# --- The CPU: the site's pages first, where a cgroup v1 cpu controller allows it.
+
+
+@functools.cache
+def cpu_cgroup_procs() -> Path | None:
+    """The cgroup.procs file of one CPU group all sandboxes share, made on first use beside
+    this process's own, with SANDBOX_CPU_SHARES: while the site and the sandboxes both want
+    the CPU, the site gets 8 parts in 9, and the sandboxes share the rest (they get all of it
+    when the site is idle). Nice values cannot do this: each sandbox is a session of its own
+    (bubblewrap's --new-session), and where the kernel groups sessions for the scheduler
+    (autogroup, on by default) a nice value weighs only within its session. None where there
+    is no such controller or we are not root: then the sandboxes share the CPU evenly."""
+    root = Path("/sys/fs/cgroup/cpu")
+    if not (root / "cpu.shares").exists() or os.geteuid() != 0:
+        return None
+    own = ""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/self/cgroup").read_text().splitlines():
+            _, controllers, cgroup_path = line.split(":", 2)
+            if "cpu" in controllers.split(","):
+                own = cgroup_path.lstrip("/")
+    path = root / own / "interview-lab-sandboxes"
+    try:
+        path.mkdir(exist_ok=True)
+        (path / "cpu.shares").write_text(str(SANDBOX_CPU_SHARES))
+    except OSError as exc:
+        logger.info("no CPU group for the sandboxes (%s): they share the CPU evenly", exc)
+        return None
+    return path / "cgroup.procs"
+
+
 # --- Memory for the whole sandbox, where a cgroup v1 memory controller allows it.
 
 
@@ -463,6 +497,11 @@ def command(
     may live where the sandbox's uid could not reach it); the cgroup, if any; the limits; the
     uid; bubblewrap."""
     script = ["set -e"]
+    cpu_group = cpu_cgroup_procs()
+    if cpu_group is not None:
+        # In the sandboxes' CPU group, every process the sandbox ever has weighs little
+        # against the site's when both want the CPU (see cpu_cgroup_procs).
+        script.append(f"echo $$ > {shlex.quote(str(cpu_group))}")
     if cgroup is not None:
         # Join the cgroup first, so that every process the sandbox ever has is in it.
         script.append(f"echo $$ > {shlex.quote(str(cgroup))}")

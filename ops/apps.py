@@ -6,4 +6,6 @@ class OpsConfig(AppConfig):
     verbose_name = "Operations"
 
     def ready(self) -> None:
-        from . import loop_middleware  # noqa: F401  (registers its deploy check)
+        from .loop_middleware import teach_the_deploy_checks
+
+        teach_the_deploy_checks()

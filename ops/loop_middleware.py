@@ -10,8 +10,7 @@ request's thread, as Django would send it.
 
 Each class is a drop-in for the Django middleware of the same name: in a sync stack (WSGI, the
 test client) it is that middleware, unchanged. Django's deploy checks look for its own dotted
-paths in MIDDLEWARE, so the settings silence those three (security.W001-W003) and `replaced`
-below checks the same thing for these paths instead.
+paths in MIDDLEWARE; teach_the_deploy_checks() lets them find these as well.
 """
 
 from collections.abc import Callable
@@ -21,7 +20,6 @@ from django.conf import settings
 from django.contrib.auth import middleware as auth
 from django.contrib.messages import middleware as messages
 from django.contrib.sessions import middleware as sessions
-from django.core import checks
 from django.http import HttpRequest, HttpResponse
 from django.middleware import clickjacking, common, csrf, security
 from django.utils.deprecation import MiddlewareMixin
@@ -46,6 +44,9 @@ class OnTheLoop:
             # coroutine function it awaits it in place.
             in_place = self.is_async and not self.view_blocks()
             self.process_view = self._async_view if in_place else self.inner.process_view
+        for hook in ("process_template_response", "process_exception"):  # the handler adapts
+            if hasattr(self.inner, hook):
+                setattr(self, hook, getattr(self.inner, hook))
 
     def __call__(self, request: HttpRequest):
         if self.is_async:
@@ -56,13 +57,17 @@ class OnTheLoop:
         response = None
         if hasattr(self.inner, "process_request"):
             if self.request_blocks(request):
-                response = await sync_to_async(self.inner.process_request)(request)
+                response = await sync_to_async(self.inner.process_request, thread_sensitive=True)(
+                    request
+                )
             else:
                 response = self.inner.process_request(request)
         response = response or await self.get_response(request)
         if hasattr(self.inner, "process_response"):
             if self.response_blocks(request, response):
-                return await sync_to_async(self.inner.process_response)(request, response)
+                return await sync_to_async(self.inner.process_response, thread_sensitive=True)(
+                    request, response
+                )
             return self.inner.process_response(request, response)
         return response
 
@@ -106,7 +111,9 @@ class SessionMiddleware(OnTheLoop):
 
     def response_blocks(self, request: HttpRequest, response: HttpResponse) -> bool:
         session = getattr(request, "session", None)
-        return session is not None and (session.modified or settings.SESSION_SAVE_EVERY_REQUEST)
+        if session is None:
+            return False
+        return getattr(session, "modified", True) or settings.SESSION_SAVE_EVERY_REQUEST
 
 
 class CsrfViewMiddleware(OnTheLoop):
@@ -133,25 +140,26 @@ class MessageMiddleware(OnTheLoop):
 
     def response_blocks(self, request: HttpRequest, response: HttpResponse) -> bool:
         storage = getattr(request, "_messages", None)
-        return storage is not None and (storage.used or storage.added_new)
+        if storage is None:
+            return False
+        # A storage of another kind, without these flags, is stored in the thread.
+        return getattr(storage, "used", True) or getattr(storage, "added_new", True)
 
 
-# Django's deploy checks that name a middleware by its path, and the path standing in for it.
-STANDING_IN = {
-    "security.W001": "ops.loop_middleware.SecurityMiddleware",
-    "security.W002": "ops.loop_middleware.XFrameOptionsMiddleware",
-    "security.W003": "ops.loop_middleware.CsrfViewMiddleware",
-}
+def teach_the_deploy_checks() -> None:
+    """Django's deploy checks find its middleware by dotted path, and skip what depends on one
+    they cannot find (HSTS, the SSL redirect, secure cookies...): let them find these too, so
+    that `check --deploy` says all it would say of Django's own. (Called from OpsConfig.ready.)"""
+    from django.core.checks.security import base
+    from django.core.checks.security import csrf as csrf_checks
+    from django.core.checks.security import sessions as session_checks
 
+    def either(wrapper: type[OnTheLoop]) -> Callable[[], bool]:
+        django_path = f"{wrapper.wrapped.__module__}.{wrapper.wrapped.__qualname__}"
+        ours = f"{wrapper.__module__}.{wrapper.__qualname__}"
+        return lambda: django_path in settings.MIDDLEWARE or ours in settings.MIDDLEWARE
 
-@checks.register(checks.Tags.security, deploy=True)
-def replaced(app_configs, **kwargs) -> list[checks.CheckMessage]:
-    """What security.W001-W003 would say, for the middleware that stands in for Django's."""
-    return [
-        checks.Warning(
-            f"{path} is not in MIDDLEWARE, so what Django's {check} protects is off.",
-            id=f"ops.{check.removeprefix('security.')}",
-        )
-        for check, path in STANDING_IN.items()
-        if check in settings.SILENCED_SYSTEM_CHECKS and path not in settings.MIDDLEWARE
-    ]
+    base._security_middleware = either(SecurityMiddleware)
+    base._xframe_middleware = either(XFrameOptionsMiddleware)
+    csrf_checks._csrf_middleware = either(CsrfViewMiddleware)
+    session_checks._session_middleware = either(SessionMiddleware)

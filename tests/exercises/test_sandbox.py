@@ -5,9 +5,17 @@ import os
 import shutil
 from pathlib import Path
 
+import pytest
 from django.conf import settings
 
-from exercises.sandbox import WARM_NICE, Sandbox, _parse_result, processes_of
+from exercises.sandbox import (
+    SANDBOX_CPU_SHARES,
+    WARM_NICE,
+    Sandbox,
+    _parse_result,
+    cpu_cgroup_procs,
+    processes_of,
+)
 from tests.exercises.conftest import descendants
 
 INSPECT = """
@@ -60,6 +68,22 @@ def test_from_outside_every_process_of_a_sandbox_runs_as_its_own_uid(real_sandbo
     finally:
         sandbox.close()
     assert processes_of(sandbox.uid) == []
+
+
+def test_every_process_of_a_sandbox_weighs_little_against_the_site_on_the_cpu(real_sandbox):
+    procs = cpu_cgroup_procs()
+    if procs is None:
+        pytest.skip("no cgroup v1 cpu controller here (or not root): sandboxes share the CPU")
+    assert (procs.parent / "cpu.shares").read_text().strip() == str(SANDBOX_CPU_SHARES)
+    sandbox = Sandbox.start()
+    try:
+        sandbox.wait_ready()
+        tree = [sandbox.process.pid, *descendants(sandbox.process.pid)]
+        members = {int(pid) for pid in procs.read_text().split()}
+        assert set(tree) <= members  # bubblewrap's new session changes nothing here
+        assert os.getpid() not in members  # the site itself keeps its full weight
+    finally:
+        sandbox.close()
 
 
 def link(source: str, target: str) -> None:

@@ -5,7 +5,7 @@ import pytest
 from asgiref import sync
 from asgiref.sync import async_to_sync
 from django.contrib import messages
-from django.core.management import call_command
+from django.core.checks import run_checks
 from django.http import HttpResponse, JsonResponse
 from django.test import AsyncClient
 from django.urls import include, path
@@ -150,13 +150,22 @@ def test_common_middleware_still_adds_the_slash():
     assert response["Location"] == "/t/hello/"
 
 
-def test_the_deploy_check_stands_in_for_djangos_where_it_is_silenced(settings):
+def test_the_deploy_checks_find_these_middleware_and_all_that_depends_on_them(settings):
+    """Django's deploy checks look for its middleware by path, and skip HSTS, the SSL redirect
+    and the secure-cookie checks when they cannot find it."""
+    settings.DEBUG = False
+    settings.SECURE_HSTS_SECONDS = 0
+    settings.SECURE_SSL_REDIRECT = False
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
+    found = {message.id for message in run_checks(include_deployment_checks=True)}
+    assert {"security.W004", "security.W008", "security.W012", "security.W016"} <= found
+    assert not found & {"security.W001", "security.W002", "security.W003"}
     settings.MIDDLEWARE = [
-        name for name in settings.MIDDLEWARE if name != "ops.loop_middleware.CsrfViewMiddleware"
+        name
+        for name in settings.MIDDLEWARE
+        if name
+        not in ("ops.loop_middleware.SecurityMiddleware", "ops.loop_middleware.CsrfViewMiddleware")
     ]
-    from ops.loop_middleware import replaced
-
-    assert [message.id for message in replaced(None)] == ["ops.W003"]
-    settings.MIDDLEWARE = [*settings.MIDDLEWARE, "ops.loop_middleware.CsrfViewMiddleware"]
-    assert replaced(None) == []
-    call_command("check", "--deploy", "--fail-level", "ERROR")
+    found = {message.id for message in run_checks(include_deployment_checks=True)}
+    assert {"security.W001", "security.W003"} <= found
