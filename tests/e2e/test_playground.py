@@ -7,8 +7,9 @@ import pytest
 from playwright.sync_api import Locator, Page, Route, expect
 
 from playground.registry import DEMOS
+from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.conftest import screenshot as full_page_screenshot
-from tests.servers import RunningServer
+from tests.servers import RunningServer, start_daphne
 
 pytestmark = pytest.mark.e2e
 
@@ -373,3 +374,32 @@ def test_panel_on_a_phone(browser, server: RunningServer):
         screenshot(page, "playground-phone")
     finally:
         context.close()
+
+
+def test_a_run_that_waited_for_its_turn_says_how_long(page: Page, tmp_path):
+    server = start_daphne(tmp_path, PLAYGROUND_MAX_CONCURRENT_RUNS="1")
+    try:
+        panel = fanout_panel(page, server)
+        # Another run holds the server's only slot: a stream, in flight once its first event
+        # has arrived.
+        page.evaluate(
+            """async url => {
+                const response = await fetch(url);
+                window.holder = response.body.getReader();
+                await window.holder.read();
+            }""",
+            server.url
+            + "/playground/api/streaming/async?events=6&interval_ms=300&run=holding-the-slot",
+        )
+        panel.get_by_role("button", name="Run", exact=True).click()
+        expect(panel.locator(".demo-status")).to_have_text(
+            re.compile(
+                r"^Done: all 3 variants ran on this server\. The run waited \d+\.\d s in line "
+                r"first: this server runs a few demos at a time"
+            ),
+            timeout=RUN_TIMEOUT,
+        )
+        ARTIFACTS.mkdir(exist_ok=True)
+        panel.locator(".demo-status").screenshot(path=str(ARTIFACTS / "panel-waited.png"))
+    finally:
+        server.stop()
