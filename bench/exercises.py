@@ -6,6 +6,7 @@ Prints: the sandbox's overhead per run (start to result, less the learner code's
 loading it and the scenario's requests), runs back to back and runs a second apart; 20 learners
 running at once (all finish? any 5xx? latency, queue positions); the lesson page's p50/p99 quiet
 and while those 20 run. Figures, not pass/fail: the goals are in the exercises issue.
+BENCH_EXTRA="NAME=value ..." passes settings to the server (e.g. EXERCISES_POOL_SIZE=1).
 """
 
 import asyncio
@@ -135,6 +136,7 @@ async def main() -> None:
         DJANGO_TRUSTED_PROXIES="127.0.0.1",
         DJANGO_REQUEST_LOG="0",
         DJANGO_LESSONS_RELOAD="0",  # production: lesson files read once
+        **dict(pair.split("=") for pair in os.environ.get("BENCH_EXTRA", "").split()),
     )
     try:
         async with aiohttp.ClientSession() as session, session.get(server.url + LESSON) as page:
