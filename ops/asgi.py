@@ -150,6 +150,22 @@ class WholeBodies:
         return f"The request body is larger than {self.max_bytes // (1024 * 1024)} MB."
 
 
+def security_headers() -> list[tuple[bytes, bytes]]:
+    """The headers Django's middleware put on every response it sends, for the answers given
+    in front of Django (a body refused here, a demo run refused by the gate)."""
+    from django.conf import settings
+
+    from .middleware import CONTENT_SECURITY_POLICY
+
+    return [
+        (b"x-content-type-options", b"nosniff"),
+        (b"referrer-policy", settings.SECURE_REFERRER_POLICY.encode()),
+        (b"cross-origin-opener-policy", settings.SECURE_CROSS_ORIGIN_OPENER_POLICY.encode()),
+        (b"x-frame-options", settings.X_FRAME_OPTIONS.encode()),
+        (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
+    ]
+
+
 async def respond(send: Send, status: int, message: str) -> None:
     body = json.dumps({"error": message}).encode()
     await send(
@@ -160,6 +176,7 @@ async def respond(send: Send, status: int, message: str) -> None:
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(body)).encode()),
                 (b"connection", b"close"),
+                *security_headers(),
             ],
         }
     )

@@ -9,6 +9,7 @@ later rather than refused.
 """
 
 import asyncio
+import contextlib
 import hmac
 import json
 import time
@@ -19,6 +20,7 @@ from functools import lru_cache
 from django.conf import settings
 from django.urls import Resolver404, resolve
 
+from ops.asgi import security_headers
 from ops.ratelimit import client_key
 
 from . import limits
@@ -199,12 +201,26 @@ class DemoGate:
             return False
         turn = asyncio.get_running_loop().create_future()
         self.waiting.append(turn)
-        # asyncio.wait, not wait_for: a timeout must not race with being handed the slot.
-        done, _ = await asyncio.wait({turn}, timeout=wait)
+        try:
+            # asyncio.wait, not wait_for: a timeout must not race with being handed the slot.
+            done, _ = await asyncio.wait({turn}, timeout=wait)
+        except asyncio.CancelledError:  # the request was cancelled while it waited
+            self._give_up(turn)
+            raise
         if not done:
-            turn.cancel()  # _release skips it
+            self._give_up(turn)
             return False
         return True
+
+    def _give_up(self, turn: asyncio.Future) -> None:
+        """A run leaves the line: out of it, and a slot it was just handed goes back."""
+        if turn.done() and not turn.cancelled():
+            self._release()
+        else:
+            turn.cancel()
+            with contextlib.suppress(ValueError):
+                self.waiting.remove(turn)
+            self._hand_out()  # the runs behind it need not wait for a release
 
     def _release(self) -> None:
         if loop_lag.recent_ms() > settings.PLAYGROUND_MAX_LOOP_LAG_MS:
@@ -255,6 +271,7 @@ async def _refuse(send, refusal: limits.DemoRefused) -> None:
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(body)).encode()),
                 (b"retry-after", str(refusal.retry_after or 1).encode()),
+                *security_headers(),
             ],
         }
     )

@@ -115,3 +115,21 @@ def test_real_server_sends_security_headers_and_serves_hashed_static(asgi_server
 )
 def test_limits_count_an_ipv6_client_by_its_64_block(address, key):
     assert client_key(address) == key
+
+
+def test_an_answer_given_in_front_of_django_carries_the_sites_security_headers():
+    import asyncio
+
+    from ops.asgi import respond
+
+    sent: list[dict] = []
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    asyncio.run(respond(send, 413, "too big"))
+    headers = dict(sent[0]["headers"])
+    assert sent[0]["status"] == 413
+    assert headers[b"x-content-type-options"] == b"nosniff"
+    assert headers[b"referrer-policy"] == b"same-origin"
+    assert headers[b"content-security-policy"].startswith(b"default-src 'self'")

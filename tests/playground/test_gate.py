@@ -207,3 +207,54 @@ def test_the_demo_loop_goes_on_as_soon_as_the_pages_are_out(monkeypatch):
     loop.loop().call_soon_threadsafe(ran.set)
     loop.pages_done()
     assert ran.wait(10)  # not the 60 s the bound would allow
+
+
+def test_a_run_cancelled_while_it_waits_leaves_the_line_and_no_slot_behind(settings, monkeypatch):
+    settings.PLAYGROUND_MAX_CONCURRENT_RUNS = 1
+    settings.PLAYGROUND_QUEUE_SECONDS = 30
+    monkeypatch.setattr(gate, "demo_loop", SameLoop())
+    asyncio.run(cancel_one_in_line(*held_app()))
+
+
+def held_app() -> tuple[DemoGate, HeldApp]:
+    app = HeldApp()
+    return DemoGate(app), app
+
+
+async def cancel_one_in_line(site: DemoGate, app: HeldApp) -> None:
+    first = asyncio.create_task(site(request(RUN, "1"), None, None))
+    await until(app, 1)
+    waiting = asyncio.create_task(site(request(RUN, "2"), None, None))
+    for _ in range(100):
+        if site.waiting:
+            break
+        await asyncio.sleep(0)
+    assert len(site.waiting) == 1
+    waiting.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+    assert not site.waiting  # out of the line at once
+    app.let_go("1")
+    await first
+    assert site.in_flight == 0  # no slot kept by the cancelled run
+    third = asyncio.create_task(site(request(RUN, "3"), None, None))
+    await until(app, 2)  # it starts at once: nothing in line before it
+    assert app.started == ["1", "3"]
+    app.let_go("3")
+    await third
+    assert site.in_flight == 0
+
+
+def test_a_refusal_from_the_gate_carries_the_sites_security_headers(settings):
+    settings.PLAYGROUND_CLIENT_MAX_RUNS = 0
+    sent: list[dict] = []
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    asyncio.run(DemoGate(HeldApp())(request(RUN, "1"), None, send))
+    headers = dict(sent[0]["headers"])
+    assert sent[0]["status"] == 429
+    assert headers[b"x-content-type-options"] == b"nosniff"
+    assert headers[b"x-frame-options"] == b"DENY"
+    assert headers[b"content-security-policy"].startswith(b"default-src 'self'")
