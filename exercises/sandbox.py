@@ -281,6 +281,19 @@ def kill_uid(uid: int) -> None:
     logger.error("sandbox uid %s still has processes %s", uid, processes_of(uid))
 
 
+# --- cgroup v1: the CPU and the memory of the sandboxes.
+
+
+def _own_cgroup(controller: str) -> str:
+    """This process's cgroup in the v1 hierarchy of `controller`, relative to its root."""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/self/cgroup").read_text().splitlines():
+            _, controllers, cgroup_path = line.split(":", 2)
+            if controller in controllers.split(","):
+                return cgroup_path.lstrip("/")
+    return ""
+
+
 # --- The CPU: the site's pages first, where a cgroup v1 cpu controller allows it.
 
 
@@ -296,13 +309,7 @@ def cpu_cgroup_procs() -> Path | None:
     root = Path("/sys/fs/cgroup/cpu")
     if not (root / "cpu.shares").exists() or os.geteuid() != 0:
         return None
-    own = ""
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/self/cgroup").read_text().splitlines():
-            _, controllers, cgroup_path = line.split(":", 2)
-            if "cpu" in controllers.split(","):
-                own = cgroup_path.lstrip("/")
-    path = root / own / "interview-lab-sandboxes"
+    path = root / _own_cgroup("cpu") / "interview-lab-sandboxes"
     try:
         path.mkdir(exist_ok=True)
         (path / "cpu.shares").write_text(str(SANDBOX_CPU_SHARES))
@@ -325,13 +332,7 @@ class MemoryCgroup:
         root = Path("/sys/fs/cgroup/memory")
         if not (root / "memory.limit_in_bytes").exists() or os.geteuid() != 0:
             return None
-        own = ""
-        with contextlib.suppress(OSError):
-            for line in Path("/proc/self/cgroup").read_text().splitlines():
-                _, controllers, cgroup_path = line.split(":", 2)
-                if "memory" in controllers.split(","):
-                    own = cgroup_path.lstrip("/")
-        return root / own
+        return root / _own_cgroup("memory")
 
     @classmethod
     def sweep(cls) -> int:
