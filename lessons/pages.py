@@ -180,11 +180,13 @@ def lesson_response(request: HttpRequest, catalog: Catalog, lesson: Lesson) -> H
     etag_source = "\x00".join([page.digest, *filled[1::2]]).encode()
     etag = f'"{hashlib.blake2b(etag_source, digest_size=16).hexdigest()}"'
     body = "".join(filled).encode()
-    if not has_session(request):
-        # What every reader without a session gets: keep it whole for the next one.
+    key = (lesson.slug, catalog.version)
+    if not has_session(request) and key not in _whole:
+        # What every reader without a session gets: keep it whole (compressed once) for the
+        # next one.
         whole = WholePage(body, gzip.compress(body, compresslevel=6, mtime=0), etag)
         with _lock:
-            _whole[(lesson.slug, catalog.version)] = whole
+            _whole[key] = whole
     return _page_response(request, HttpResponse(body), etag)
 
 
