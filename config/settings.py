@@ -76,6 +76,7 @@ MIDDLEWARE = [
     "ops.loop_middleware.CommonMiddleware",
     "ops.loop_middleware.CsrfViewMiddleware",
     "ops.loop_middleware.AuthenticationMiddleware",
+    "lessons.middleware.SignedInCookieMiddleware",
     "ops.loop_middleware.MessageMiddleware",
     "ops.loop_middleware.XFrameOptionsMiddleware",
     # Innermost: learners see the site's 404 page with DEBUG on too.

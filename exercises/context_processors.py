@@ -95,6 +95,27 @@ class Blocks(_ByLesson):
         }
 
 
+class Standings(_ByLesson):
+    """`exercise_standings[lesson slug]`: the learner's standing on each of the lesson's
+    exercises, for a lesson page kept whole whose learner's part arrives separately
+    (lessons/pages.py learner_part): [{"slug", "standing" (HTML), "attempted"}]."""
+
+    template = "exercises/_state.html"
+
+    def __getitem__(self, slug: str) -> list[dict]:
+        exercises = self._lessons().get(slug)
+        if not exercises:
+            raise KeyError(slug)
+        return [
+            {
+                "slug": item["exercise"].slug,
+                "standing": render_once(self.template, item, key=item["state"]),
+                "attempted": bool(item["result"]),
+            }
+            for item in self.context(slug, exercises)["items"]
+        ]
+
+
 def practice_summary(request: HttpRequest, learner: _Learner) -> SafeString:
     """The practice page's exercises section: passed N of M, and per lesson."""
     lessons = get_lessons().lessons
@@ -119,5 +140,6 @@ def exercises(request: HttpRequest) -> dict:
     return {
         "exercise_badges": Badges(request, learner),
         "exercise_blocks": Blocks(request, learner),
+        "exercise_standings": Standings(request, learner),
         "exercise_summary": SimpleLazyObject(lambda: practice_summary(request, learner)),
     }

@@ -14,6 +14,13 @@ A reader with no session (not signed in, no progress yet) gets what every such r
 page is kept whole, as bytes and compressed once, and served without filling anything
 (reader_response). It holds nothing secret and echoes nothing from the request, so one
 compressed copy for all is safe (no BREACH: there is no secret to guess).
+
+A learner who has a session but is not signed in gets the same page kept whole, marked
+data-yours: their own part (their badges, their exercises' standing) arrives separately, from
+learner_part() as JSON (static/js/site/yours.js puts it in place). So their page costs no query
+and no thread either; only the small JSON call reads the session and the database. A signed-in
+learner (the signed-in cookie says so: lessons/middleware.py) gets the page filled here, with
+their name in the header and no flash of "Log in".
 """
 
 import gzip
@@ -31,6 +38,7 @@ from django.middleware.csrf import get_token
 from django.middleware.gzip import re_accepts_gzip
 from django.template import engines
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.autoreload import file_changed
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.safestring import SafeString
@@ -45,6 +53,11 @@ from .tracks import TRACKS
 PER_REQUEST = ("progress_badges", "exercise_badges", "exercise_blocks")
 # And the shell's: who is signed in (base.html prints the hole instead of _account_link.html).
 ACCOUNT_LINK = "account_link"
+# The article's: where a page kept whole for learners fetches their own part (data-yours).
+LEARNER_PART = "learner_part"
+# Set while a signed-in user's session lasts (lessons/middleware.py): their pages are filled
+# here. It says only which copy to serve; whether anyone is signed in, the session says.
+SIGNED_IN_COOKIE = "signedin"
 
 # A marker no lesson can contain: nh3 drops comments from lesson HTML, and the token is new in
 # every process.
@@ -79,15 +92,29 @@ class _Holes:
 
 @dataclass(frozen=True)
 class WholePage:
-    """The page of a reader with no session: its body, compressed and not, and its ETag."""
+    """A page kept whole: its body, compressed and not, and its ETag."""
 
     body: bytes
     compressed: bytes
     etag: str
 
+    @classmethod
+    def of(cls, page: CachedPage, filled: list[str]) -> "WholePage":
+        body = "".join(filled).encode()
+        return cls(body, gzip.compress(body, compresslevel=6, mtime=0), _etag(page, filled))
+
+
+@dataclass(frozen=True)
+class KeptPages:
+    """A lesson's pages kept whole: for a reader with no session, and for a learner with one
+    (the same page, marked to fetch their own part)."""
+
+    reader: WholePage
+    learner: WholePage
+
 
 _pages: dict[tuple[str, str], CachedPage] = {}
-_whole: dict[tuple[str, str], WholePage] = {}
+_whole: dict[tuple[str, str], KeptPages] = {}
 _lock = threading.Lock()
 
 
@@ -149,7 +176,7 @@ def render_page(catalog: Catalog, lesson: Lesson) -> CachedPage:
         # At a track's end, the way on is the next track.
         "next_track": None if following else catalog.next_track(lesson.track),
         "related": catalog.related(lesson),
-        **{name: _Holes(name) for name in (*PER_REQUEST, ACCOUNT_LINK)},
+        **{name: _Holes(name) for name in (*PER_REQUEST, ACCOUNT_LINK, LEARNER_PART)},
     }
     # No request: nothing the page prints depends on who asked (the shell's nav marks the
     # practice, playground and exercises pages, never a lesson; who is signed in is a hole).
@@ -176,18 +203,29 @@ def lesson_response(request: HttpRequest, catalog: Catalog, lesson: Lesson) -> H
         part if index % 2 == 0 else _fill(part, values, request, lesson)
         for index, part in enumerate(page.parts)
     ]
-    # The body is the cached text and what filled its holes: hashing those is hashing the body.
-    etag_source = "\x00".join([page.digest, *filled[1::2]]).encode()
-    etag = f'"{hashlib.blake2b(etag_source, digest_size=16).hexdigest()}"'
-    body = "".join(filled).encode()
     key = (lesson.slug, catalog.version)
     if not has_session(request) and key not in _whole:
-        # What every reader without a session gets: keep it whole (compressed once) for the
-        # next one.
-        whole = WholePage(body, gzip.compress(body, compresslevel=6, mtime=0), etag)
+        # What every reader without a session gets, and every learner not signed in with
+        # their own part left to arrive: keep both whole (compressed once) for the next ones.
+        learner = [
+            _yours_attribute(lesson) if index % 2 and part == LEARNER_PART else filled[index]
+            for index, part in enumerate(page.parts)
+        ]
+        kept = KeptPages(WholePage.of(page, filled), WholePage.of(page, learner))
         with _lock:
-            _whole[key] = whole
-    return _page_response(request, HttpResponse(body), etag)
+            _whole[key] = kept
+    return _page_response(request, HttpResponse("".join(filled)), _etag(page, filled))
+
+
+def _etag(page: CachedPage, filled: list[str]) -> str:
+    # The body is the cached text and what filled its holes: hashing those is hashing the body.
+    source = "\x00".join([page.digest, *filled[1::2]]).encode()
+    return f'"{hashlib.blake2b(source, digest_size=16).hexdigest()}"'
+
+
+def _yours_attribute(lesson: Lesson) -> str:
+    url = reverse("lessons:yours", args=[lesson.slug])
+    return f' data-yours="{url}"'
 
 
 def has_session(request: HttpRequest) -> bool:
@@ -195,10 +233,17 @@ def has_session(request: HttpRequest) -> bool:
 
 
 def reader_response(request: HttpRequest, catalog: Catalog, lesson: Lesson) -> HttpResponse | None:
-    """The page of a reader with no session, as kept whole (no template, no database, no
-    compression work), or None until the first such reader's page has been made."""
-    whole = _whole.get((lesson.slug, catalog.version))
-    if whole is None or has_session(request):
+    """The page kept whole (no template, no database, no compression work) for a reader with
+    no session, or for a learner who isn't signed in; None for a signed-in learner, or until
+    the first reader without a session has had the page made."""
+    kept = _whole.get((lesson.slug, catalog.version))
+    if kept is None:
+        return None
+    if not has_session(request):
+        whole = kept.reader
+    elif SIGNED_IN_COOKIE not in request.COOKIES:
+        whole = kept.learner
+    else:
         return None
     if re_accepts_gzip.search(request.headers.get("Accept-Encoding", "")):
         response = HttpResponse(whole.compressed)
@@ -212,6 +257,21 @@ def reader_response(request: HttpRequest, catalog: Catalog, lesson: Lesson) -> H
     return _page_response(request, response, etag)
 
 
+def learner_part(request: HttpRequest, lesson: Lesson) -> dict:
+    """What a page kept whole leaves to arrive (data-yours): who is signed in, the learner's
+    badges for the lesson and their standing on each of its exercises, as HTML the page's
+    script puts in place. One query, for the learner's records."""
+    values = per_request_values(request)
+    return {
+        "account_link": _fill(ACCOUNT_LINK, values, request, lesson),
+        "badges": "".join(
+            str(lookup(values.get(name), lesson.slug))
+            for name in ("progress_badges", "exercise_badges")
+        ),
+        "exercises": lookup(values.get("exercise_standings"), lesson.slug) or [],
+    }
+
+
 def _page_response(request: HttpRequest, response: HttpResponse, etag: str) -> HttpResponse:
     response["ETag"] = etag
     # The page shows the learner's own progress: browsers may keep it, shared caches may not,
@@ -223,6 +283,8 @@ def _page_response(request: HttpRequest, response: HttpResponse, etag: str) -> H
 
 
 def _fill(hole: str, values: dict, request: HttpRequest, lesson: Lesson) -> str:
+    if hole == LEARNER_PART:
+        return ""  # a filled page has the learner's part already
     if hole == ACCOUNT_LINK:
         user = request.user
         name = user.get_username() if user.is_authenticated else ""

@@ -1,12 +1,13 @@
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from .catalog import get_catalog
-from .pages import lesson_response, reader_response
+from .pages import learner_part, lesson_response, reader_response
+from .parsing import Lesson
 from .search import MAX_QUERY_LENGTH, search
 from .tracks import TRACKS
 
@@ -37,8 +38,9 @@ def track_detail(request: HttpRequest, track: str) -> HttpResponse:
 
 @require_safe
 async def lesson_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    """A reader with no session gets the page kept whole, here on the event loop; everyone
-    else's is filled with their own progress, which means the database: in a thread."""
+    """A reader with no session, or a learner not signed in, gets the page kept whole, here on
+    the event loop; a signed-in learner's is filled with their own progress, which means the
+    database: in a thread."""
     if not settings.LESSONS_RELOAD:  # else finding the catalog reads files: not on the loop
         catalog = get_catalog()
         lesson = catalog.lessons.get(slug)
@@ -51,11 +53,27 @@ async def lesson_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def lesson_page(request: HttpRequest, slug: str) -> HttpResponse:
-    catalog = get_catalog()
-    lesson = catalog.lessons.get(slug)
+    return lesson_response(request, get_catalog(), _lesson(slug))
+
+
+@require_safe
+async def lesson_yours(request: HttpRequest, slug: str) -> JsonResponse:
+    """The learner's own part of a lesson page kept whole (its data-yours): one thread, one
+    query."""
+    response = JsonResponse(await sync_to_async(_learner_part)(request, slug))
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _learner_part(request: HttpRequest, slug: str) -> dict:
+    return learner_part(request, _lesson(slug))
+
+
+def _lesson(slug: str) -> Lesson:
+    lesson = get_catalog().lessons.get(slug)
     if lesson is None:
         raise Http404("No such lesson.")
-    return lesson_response(request, catalog, lesson)
+    return lesson
 
 
 @require_safe

@@ -1,5 +1,5 @@
-// Every page: the theme toggle, copy buttons, keyboard shortcuts, the read mark, quizzes and
-// the predictions they record.
+// Every page: the theme toggle, copy buttons, keyboard shortcuts, the learner's own part of a
+// kept lesson page, the read mark, quizzes and the predictions they record.
 import { contents } from "./site/contents.js";
 import { scrollableCode } from "./site/code-blocks.js";
 import { copyButtons } from "./site/copy-buttons.js";
@@ -8,12 +8,14 @@ import { quiz } from "./site/quiz.js";
 import { markReadAtTheEnd } from "./site/reading.js";
 import { shortcuts } from "./site/shortcuts.js";
 import { themeToggle } from "./site/theme-toggle.js";
+import { fillYours } from "./site/yours.js";
 
 themeToggle(document.getElementById("theme-toggle"));
 contents(document.querySelector(".toc details"));
 copyButtons(document.querySelectorAll(".lesson-body .highlight, .copyable"));
 scrollableCode(document.querySelectorAll(".highlight pre, pre.copyable"));
 shortcuts();
+fillYours(document.querySelector("article[data-lesson]"));
 markReadAtTheEnd(
   document.querySelector("article[data-lesson]"),
   document.querySelector(".pager"),

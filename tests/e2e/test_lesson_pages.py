@@ -1,12 +1,13 @@
 """Lesson pages as a learner meets them: predictions before answers, the way through a track."""
 
 import re
+from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from lessons.catalog import get_catalog
-from tests.servers import RunningServer
+from tests.servers import RunningServer, start_daphne
 
 pytestmark = pytest.mark.e2e
 LESSONS = sorted(get_catalog().lessons)
@@ -150,3 +151,39 @@ def test_only_the_code_colours_in_use_hold_up_the_page(page: Page, server: Runni
     expect(dark).to_have_attribute("media", "all")
     code = page.locator(".lesson-body .highlight").first
     expect(code).to_have_css("background-color", "rgb(13, 17, 23)")  # github-dark
+
+
+@pytest.fixture(scope="module")
+def kept_pages_server(tmp_path_factory) -> Iterator[RunningServer]:
+    """Lesson files read once, as in production: pages are kept whole for readers and for
+    learners who aren't signed in."""
+    server = start_daphne(tmp_path_factory.mktemp("kept-pages"), DJANGO_LESSONS_RELOAD="0")
+    yield server
+    server.stop()
+
+
+def test_a_learners_own_part_arrives_on_the_kept_page(browser, kept_pages_server: RunningServer):
+    lesson = f"{kept_pages_server.url}/lessons/async-views/"
+    newcomer = browser.new_page()
+    newcomer.goto(lesson)  # the first reader without a session: the page is kept
+    newcomer.close()
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    try:
+        page.goto(lesson)
+        expect(page.locator("article[data-yours]")).to_have_count(0)
+        with page.expect_response("**/practice/api/read"):
+            page.locator(".pager").scroll_into_view_if_needed()
+        block = page.locator("exercise-block").first
+        block.get_by_role("button", name="Run").click()
+        expect(block.locator(".exercise-verdict-word")).to_be_visible(timeout=30_000)
+
+        page.reload()  # now a learner with a session: the kept page, and their part separately
+        article = page.locator("article[data-yours]")
+        expect(article).to_have_attribute("data-yours-arrived", "true")
+        expect(page.locator(".learner-badges")).to_contain_text("read")
+        expect(block.locator(".exercise-standing")).to_have_text("tried")
+        expect(block.get_by_role("button", name="Show a solution")).to_be_visible()
+        expect(page.locator(".account-link")).to_have_text("Log in")
+    finally:
+        context.close()

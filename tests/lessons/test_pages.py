@@ -258,11 +258,77 @@ def test_the_kept_page_is_sent_compressed_once_made_and_revalidated(production):
     assert again.status_code == 304 and again.content == b""
 
 
-def test_a_learner_is_never_served_the_kept_page(production):
-    Client(HTTP_HOST="127.0.0.1").get(LESSON)  # the kept page exists
+def test_a_learner_not_signed_in_gets_the_kept_page_and_their_part_separately(production):
+    from tests.ops.test_loop_middleware import hops_for
+
+    newcomer = Client(HTTP_HOST="127.0.0.1").get(LESSON).content.decode()  # the kept page exists
     reader = learner_client()
-    page = reader.get(LESSON).content.decode()
-    assert '<span class="progress-badge">read</span>' in page
-    assert '<span class="progress-badge">read</span>' not in (
-        Client(HTTP_HOST="127.0.0.1").get(LESSON).content.decode()
+    replies = []
+
+    async def read():
+        client = AsyncClient(HTTP_HOST="127.0.0.1")
+        client.cookies = reader.cookies
+        replies.append(await client.get(LESSON))
+
+    with CaptureQueriesContext(connection) as captured:
+        hops = hops_for(read)
+    page = replies[0].content.decode()
+    assert captured.captured_queries == [] and hops <= 2  # no session read, no query, no thread
+    assert 'data-yours="/lessons/async-views/yours"' in page
+    assert "data-yours" not in newcomer  # a reader with no session has no part to fetch
+    assert page == newcomer.replace(
+        'data-lesson="async-views"',
+        'data-lesson="async-views" data-yours="/lessons/async-views/yours"',
     )
+    assert '<span class="progress-badge">read</span>' not in page
+
+    with CaptureQueriesContext(connection) as captured:
+        part = reader.get("/lessons/async-views/yours")
+    assert part["Cache-Control"] == "no-store"
+    assert part.json()["badges"].startswith('<span class="progress-badge">read</span>')
+    assert "Log in</a>" in part.json()["account_link"]
+    records = [q for q in captured.captured_queries if "practice_progress" in q["sql"]]
+    assert len(records) == 1  # the learner's lesson states and exercise results, together
+
+
+def test_the_learners_part_has_their_standing_on_each_exercise(production):
+    reader = learner_client()
+    ran_the_exercise(reader, "fail")
+    exercises = get_exercises().for_lesson("async-views")
+    items = reader.get("/lessons/async-views/yours").json()["exercises"]
+    assert [item["slug"] for item in items] == [e.slug for e in exercises]
+    assert items[0]["attempted"] is True and "tried" in items[0]["standing"]
+    assert all(
+        item["attempted"] is False and "not tried yet" in item["standing"] for item in items[1:]
+    )
+    assert reader.get("/lessons/no-such-lesson/yours").status_code == 404
+
+
+def test_a_signed_in_learner_is_filled_in_and_the_cookie_says_so(production):
+    User.objects.create_user("ada", password="correct horse battery")
+    Client(HTTP_HOST="127.0.0.1").get(LESSON)  # the kept page exists
+    reader = learner_client(read=False)
+    signed_in = reader.post(
+        "/accounts/login/",
+        {
+            "username": "ada",
+            "password": "correct horse battery",
+            "csrfmiddlewaretoken": reader.cookies["csrftoken"].value,
+        },
+    )
+    assert signed_in.status_code == 302 and reader.cookies[pages.SIGNED_IN_COOKIE].value == "1"
+    page = reader.get(LESSON).content.decode()
+    assert "Signed in as </span>ada</a>" in page and "data-yours" not in page
+    reader.post("/accounts/logout/", {"csrfmiddlewaretoken": reader.cookies["csrftoken"].value})
+    assert reader.cookies[pages.SIGNED_IN_COOKIE].value == ""  # deleted
+    page = reader.get(LESSON).content.decode()
+    assert "Log in</a>" in page and "ada" not in page
+
+
+def test_a_stale_signed_in_cookie_gets_the_truth_and_is_put_right(production):
+    Client(HTTP_HOST="127.0.0.1").get(LESSON)
+    reader = learner_client()
+    reader.cookies[pages.SIGNED_IN_COOKIE] = "1"  # left from a session that has ended
+    reply = reader.get(LESSON)
+    assert "Log in</a>" in reply.content.decode() and "data-yours" not in reply.content.decode()
+    assert reply.cookies[pages.SIGNED_IN_COOKIE].value == ""  # deleted: the next page is kept

@@ -32,6 +32,7 @@ def every_page() -> list[str]:
         "/search/?q=gather",
         *(f"/tracks/{track.slug}/" for track, _ in lessons.tracks()),
         *(f"/lessons/{slug}/" for slug in lessons.lessons),
+        *(f"/lessons/{slug}/yours" for slug in lessons.lessons),
         "/playground/",
         *(f"/playground/{demo}/" for demo in DEMOS),
         "/practice/",

@@ -20,6 +20,14 @@ function storage(action) {
 }
 
 class ExerciseBlock extends HTMLElement {
+  // A lesson page kept whole learns whether the learner has tried after it is live
+  // (static/js/site/yours.js): "Show a solution" follows.
+  static observedAttributes = ["data-attempted"];
+
+  attributeChangedCallback() {
+    if (this.solutionButton) this.solutionButton.hidden = this.dataset.attempted !== "true";
+  }
+
   connectedCallback() {
     if (this.editor) return;
     this.connection = new AbortController();
