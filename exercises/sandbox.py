@@ -252,16 +252,23 @@ def _pids() -> list[int]:
 
 
 def _real_uid(pid: int) -> int | None:
-    """The real uid of a live process (not a zombie), or None."""
+    """The real uid of a live process (not a zombie), or None. Read from its status, which a
+    process cannot change (/proc/<pid>'s owner it can: a process that is not dumpable has its
+    files owned by root). Bytes and one read, as a scan does this for every process."""
     try:
-        with open(f"/proc/{pid}/status") as status:
-            text = status.read(2048)  # State and Uid come in the first few lines
+        fd = os.open(f"/proc/{pid}/status", os.O_RDONLY)
     except OSError:
         return None
-    if "\nState:\tZ" in text:
+    try:
+        text = os.read(fd, 1024)  # State and Uid come in the first few lines
+    except OSError:
         return None
-    _, found, rest = text.partition("\nUid:\t")
-    return int(rest.split("\t", 1)[0]) if found else None
+    finally:
+        os.close(fd)
+    if b"\nState:\tZ" in text:
+        return None
+    _, found, rest = text.partition(b"\nUid:\t")
+    return int(rest.split(b"\t", 1)[0]) if found else None
 
 
 def processes_of(uid: int) -> list[int]:
@@ -269,16 +276,30 @@ def processes_of(uid: int) -> list[int]:
     return [pid for pid in _pids() if _real_uid(pid) == uid]
 
 
-def kill_uid(uid: int) -> None:
+def kill_uid(uid: int, cgroup: "MemoryCgroup | None" = None) -> None:
+    """End every process a sandbox has: first those in its cgroup, where it has one (a file
+    lists them, and no process of the sandbox can leave it), then any still running as its
+    uid (a scan of /proc, once if the cgroup has done the work)."""
+    if cgroup is not None:
+        for _ in range(20):
+            pids = cgroup.pids()
+            if not pids:
+                break
+            _kill_all(pids)
+            time.sleep(0.005)
     for _ in range(20):
         pids = processes_of(uid)
         if not pids:
             return
-        for pid in pids:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
+        _kill_all(pids)
         time.sleep(0.01)
     logger.error("sandbox uid %s still has processes %s", uid, processes_of(uid))
+
+
+def _kill_all(pids: list[int]) -> None:
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
 
 
 # --- cgroup v1: the CPU and the memory of the sandboxes.
@@ -367,6 +388,13 @@ class MemoryCgroup:
     @property
     def procs_file(self) -> Path:
         return self.path / "cgroup.procs"
+
+    def pids(self) -> list[int]:
+        """The processes in this cgroup now."""
+        try:
+            return [int(line) for line in self.procs_file.read_text().split()]
+        except OSError:
+            return []
 
     def oom_kills(self) -> int:
         with contextlib.suppress(OSError, ValueError):
@@ -758,7 +786,7 @@ class Sandbox:
             os.killpg(self.process.pid, signal.SIGKILL)
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.process.wait(timeout=5)
-        kill_uid(self.uid)
+        kill_uid(self.uid, self.cgroup)
 
     def close(self) -> None:
         """End the sandbox and everything in it; give back its uid."""
