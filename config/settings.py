@@ -377,6 +377,9 @@ EXERCISES_DIR = Path(
 EXERCISES_SANDBOX_VENV = Path(
     env.str("EXERCISES_SANDBOX_VENV", default=str(BASE_DIR / ".sandbox-venv"))
 )
+# The runs' own process (exercises/runner_server.py), by its Unix socket: ./run starts one and
+# sets this, so web processes never start sandboxes. Empty: this process's own pool.
+EXERCISES_RUNNER = env.str("EXERCISES_RUNNER", default="")
 EXERCISES_POOL_SIZE = whole_number("EXERCISES_POOL_SIZE", os.cpu_count() or 1)  # runs at once
 EXERCISES_MAX_QUEUE = whole_number("EXERCISES_MAX_QUEUE", 32)  # runs waiting; then 429
 EXERCISES_QUEUE_SECONDS = whole_number("EXERCISES_QUEUE_SECONDS", 60)  # longest wait in line

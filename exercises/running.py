@@ -1,15 +1,21 @@
-"""One exercise run, end to end: the queue, the sandbox (here or on a Celery worker), the checks,
-and the answer the API gives.
+"""One exercise run, end to end: the queue, the sandbox (in the runs' own process, on a Celery
+worker, or here), the checks, and the answer the API gives.
 
     report = submit(exercise, code)   # QueueFull -> 429, SandboxUnavailable -> 503
     report.as_json()                  # {"status", "message", "tests", "trace", ...}
 
 Admission and the run happen on the same (blocking) thread, so that no place in the queue can
 be taken and then abandoned.
+
+Where the sandboxes start: on Celery workers when CELERY_BROKER_URL is set; else in the runs'
+own process when EXERCISES_RUNNER names its socket (exercises/runner_server.py, which ./run
+starts); else in this process's own pool (tests, manage.py check_exercises).
 """
 
 import contextlib
+import json
 import logging
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -78,6 +84,38 @@ def celery_enabled() -> bool:
     return bool(settings.CELERY_BROKER_URL)
 
 
+def runner_enabled() -> bool:
+    return bool(settings.EXERCISES_RUNNER) and not celery_enabled()
+
+
+LONGEST_ANSWER = 16 * 1024 * 1024  # an outcome: the result (4 MB at most) and the output
+
+
+def ask_runner(request: dict, timeout: float) -> dict:
+    """One request to the runs' own process and its answer; SandboxUnavailable when it does
+    not answer (not started, or gone)."""
+    path = settings.EXERCISES_RUNNER
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
+        connection.settimeout(timeout)
+        try:
+            connection.connect(path)
+            connection.sendall(json.dumps(request).encode() + b"\n")
+            with connection.makefile("rb") as answers:
+                line = answers.readline(LONGEST_ANSWER)
+        except OSError as exc:
+            raise SandboxUnavailable(
+                f"the exercise runner (its socket {path}) is not answering: {exc}"
+            ) from exc
+    try:
+        answer = json.loads(line)
+    except ValueError:
+        answer = None
+    if not isinstance(answer, dict) or "error" in answer:
+        why = answer["error"] if isinstance(answer, dict) else "no answer it could read"
+        raise SandboxUnavailable(f"the exercise runner could not answer: {why}")
+    return answer
+
+
 AVAILABILITY_SECONDS = 30  # how long one look at the machine's sandbox tools is trusted
 _availability: tuple[float, str | None] | None = None
 
@@ -99,8 +137,17 @@ def unavailable() -> str | None:
         return None
     now = time.monotonic()
     if _availability is None or now - _availability[0] > AVAILABILITY_SECONDS:
-        _availability = (now, unavailable_reason())
+        _availability = (now, _runner_unavailable() if runner_enabled() else unavailable_reason())
     return _availability[1]
+
+
+def _runner_unavailable() -> str | None:
+    """The runs' own process is where sandboxes start: why none can, as it says, or why it
+    does not answer."""
+    try:
+        return ask_runner({"op": "unavailable"}, timeout=2)["unavailable"]
+    except SandboxUnavailable as exc:
+        return str(exc)
 
 
 # --- Admission. With Celery the web process still bounds how many runs it waits for.
@@ -164,12 +211,21 @@ def queue_status(key: str = "") -> dict:
     (`position`, None once it runs; always None with Celery, whose queue is the broker's)."""
     if celery_enabled():
         return {"runs_on": "celery", "in_flight": _celery_in_flight.count, "position": None}
+    if runner_enabled():
+        try:
+            status = ask_runner({"op": "status", "key": key}, timeout=2)
+        except SandboxUnavailable:
+            status = {"position": None}
+        return {"runs_on": "runner", **status}
     pool = get_pool()
     return {"runs_on": "this server", **pool.status(), "position": pool.position(key)}
 
 
 def warm() -> None:
-    if not celery_enabled():
+    if runner_enabled():
+        with contextlib.suppress(SandboxUnavailable):
+            ask_runner({"op": "warm"}, timeout=2)
+    elif not celery_enabled():
         get_pool().warm()
 
 
@@ -186,6 +242,8 @@ def submit(exercise: Exercise, code: str, key: str = "") -> Report:
             outcome = _run_on_celery(job)
         finally:
             _celery_in_flight.release()
+    elif runner_enabled():
+        ticket, outcome = _run_on_runner(job, key)
     else:
         pool = get_pool()
         ticket = pool.admit(key)
@@ -209,6 +267,18 @@ def _run_on_celery(job: dict) -> Outcome:
     if "busy" in data:
         raise QueueFull(data["busy"], 5)
     return Outcome.from_json(data)
+
+
+def _run_on_runner(job: dict, key: str) -> tuple[Ticket, Outcome]:
+    limit = settings.EXERCISES_WALL_SECONDS + settings.EXERCISES_QUEUE_SECONDS + 10
+    data = ask_runner({"op": "run", "job": job, "key": key}, timeout=limit)
+    if "unavailable" in data:
+        raise SandboxUnavailable(data["unavailable"])
+    if "busy" in data:
+        raise QueueFull(data["busy"], int(data.get("retry_after", 5)))
+    ticket = Ticket(position=int(data["queue"]["position"]), key=key)
+    ticket.waited_ms = float(data["queue"]["waited_ms"])
+    return ticket, Outcome.from_json(data["outcome"])
 
 
 def run_locally(job: dict) -> dict:

@@ -8,32 +8,17 @@ demo runs doesn't make the site's own event loop answer its own upstream calls t
 """
 
 import argparse
-import ctypes
-import os
-import signal
 
-import django
-
-
-def exit_with_parent() -> None:
-    """Linux: have the kernel send SIGTERM when the process that started us goes away."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    pr_set_pdeathsig = 1
-    libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
+from ops.child_process import start
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--parent", type=int, help="stop when this process stops")
-    args = parser.parse_args()
-    if args.parent:
-        exit_with_parent()
-        if os.getppid() != args.parent:  # it went away before we asked to be told
-            return
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    django.setup()
+    args = start(parser)
+    if args is None:
+        return
     import uvicorn
 
     from playground.upstream import application

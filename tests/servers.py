@@ -24,6 +24,7 @@ class RunningServer:
     lessons_dir: Path
     env: dict[str, str] = field(default_factory=dict)
     upstreams: subprocess.Popen | None = None
+    runner: subprocess.Popen | None = None
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
@@ -45,7 +46,7 @@ class RunningServer:
             return connection.execute(sql).fetchall()
 
     def stop(self) -> None:
-        for process in (self.process, self.upstreams):
+        for process in (self.process, self.upstreams, self.runner):
             if process is None:
                 continue
             process.terminate()
@@ -129,25 +130,19 @@ def server_env(workdir: Path, **extra: str) -> dict[str, str]:
     return env
 
 
+def start_beside(env: dict[str, str], module: str, *args: str) -> subprocess.Popen:
+    """A process beside the server, as ./run starts it: it stops when this one does."""
+    command = [str(BIN / "python"), "-m", module, *args, "--parent", str(os.getpid())]
+    return subprocess.Popen(command, cwd=BASE_DIR, env=env)
+
+
 def start_upstreams(env: dict[str, str]) -> subprocess.Popen | None:
     """The simulated upstreams in a process of their own, as ./run starts them (unless the
     test asks for them inside the server: PLAYGROUND_UPSTREAM_URL set to "")."""
     if "PLAYGROUND_UPSTREAM_URL" in env:
         return None
     port = free_port()
-    process = subprocess.Popen(
-        [
-            str(BIN / "python"),
-            "-m",
-            "playground.upstream_server",
-            "--port",
-            str(port),
-            "--parent",
-            str(os.getpid()),
-        ],
-        cwd=BASE_DIR,
-        env=env,
-    )
+    process = start_beside(env, "playground.upstream_server", "--port", str(port))
     deadline = time.monotonic() + 30
     import socket
 
@@ -163,12 +158,29 @@ def start_upstreams(env: dict[str, str]) -> subprocess.Popen | None:
     return process
 
 
+def start_runner(env: dict[str, str], workdir: Path) -> subprocess.Popen | None:
+    """The exercise runs' own process, as ./run starts it (unless the test names one or asks
+    for runs inside the server: EXERCISES_RUNNER set, "" for inside; or runs go to Celery)."""
+    if "EXERCISES_RUNNER" in env or env.get("CELERY_BROKER_URL"):
+        return None
+    path = workdir / "runner.sock"
+    process = start_beside(env, "exercises.runner_server", "--socket", str(path))
+    deadline = time.monotonic() + 30
+    while not path.is_socket():
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError("the exercise runner did not start")
+        time.sleep(0.05)
+    env["EXERCISES_RUNNER"] = str(path)
+    return process
+
+
 def start_daphne(workdir: Path, **extra: str) -> RunningServer:
     env = server_env(workdir, **extra)
     prepare_database(env)
     upstreams = start_upstreams(env)
+    runner = start_runner(env, workdir)
     server = launch(workdir, env)
-    server.upstreams = upstreams
+    server.upstreams, server.runner = upstreams, runner
     return server
 
 
@@ -215,7 +227,7 @@ def restart(server: RunningServer) -> RunningServer:
     server.process.terminate()
     server.process.wait(timeout=10)
     restarted = launch(server.log_path.parent, server.env)
-    restarted.upstreams = server.upstreams
+    restarted.upstreams, restarted.runner = server.upstreams, server.runner
     return restarted
 
 
@@ -250,8 +262,9 @@ def start_uvicorn(workdir: Path, workers: int, **extra: str) -> RunningServer:
     env = server_env(workdir, WEB_CONCURRENCY=str(workers), **extra)
     prepare_database(env)
     upstreams = start_upstreams(env)
+    runner = start_runner(env, workdir)
     server = launch_uvicorn(workdir, env, workers)
-    server.upstreams = upstreams
+    server.upstreams, server.runner = upstreams, runner
     return server
 
 

@@ -5,10 +5,12 @@ import json
 import threading
 import time
 import urllib.request
+from pathlib import Path
 
 import pytest
 
 from exercises.catalog import get_catalog
+from tests.exercises.conftest import descendants
 from tests.playground.http import get
 from tests.servers import RunningServer
 
@@ -67,6 +69,23 @@ def test_a_solution_passes_over_http(server):
     assert status == 200 and body["status"] == "pass", body
     calls = [span for span in body["trace"]["spans"] if span["kind"] == "http"]
     assert {span["label"] for span in calls} == {"GET orders", "GET billing", "GET stock"}
+
+
+def test_the_web_process_never_starts_a_sandbox(server):
+    """As ./run serves: the runs' own process starts them, and the server asks it."""
+    exercise = get_catalog().exercises["lost-update"]
+    status, body = run_exercise(server, exercise.slug, exercise.solution)
+    assert status == 200 and body["status"] == "pass", body
+    assert get(server.url + "/exercises/api/status").json()["runs_on"] == "runner"
+    assert descendants(server.process.pid) == []
+    assert any(name(pid) == "bwrap" for pid in descendants(server.runner.pid))  # warm ones
+
+
+def name(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""
 
 
 BURN_EVERY_CORE = """

@@ -1,0 +1,116 @@
+"""Exercise runs in a process of their own, as the simulated upstreams are:
+
+    python -m exercises.runner_server --socket PATH [--parent PID]
+
+`./run` starts one and points the site at it with EXERCISES_RUNNER, so that web processes never
+start, wait on or end a sandbox: their event loops serve pages while runs go on beside them,
+and every web worker shares this one pool (EXERCISES_POOL_SIZE runs at once, its queue, its
+warm sandboxes). The web process still checks each outcome and records progress
+(exercises/running.py). With `--parent`, it stops when that process does.
+
+One JSON line each way per connection, on a Unix socket only this user can open:
+
+    {"op": "run", "job": {...}, "key": "..."}  -> {"outcome": {...}, "queue": {"position",
+                                                  "waited_ms"}}, {"unavailable": reason} or
+                                                  {"busy": message, "retry_after": seconds}
+    {"op": "status", "key": "..."}             -> the pool's status and that run's position
+    {"op": "unavailable"}                       -> {"unavailable": reason or null}
+    {"op": "warm"}                              -> {} (warm sandboxes start beside the answer)
+"""
+
+import argparse
+import contextlib
+import json
+import logging
+import os
+import signal
+import socketserver
+import sys
+import threading
+from pathlib import Path
+
+from ops.child_process import start
+
+logger = logging.getLogger(__name__)
+
+LONGEST_REQUEST = 1024 * 1024  # a job is the learner's code (20 KB at most) and the exercise's
+
+
+def answer(request: dict) -> dict:
+    from .pool import QueueFull, get_pool
+    from .sandbox import SandboxUnavailable, unavailable_reason
+
+    op = request.get("op")
+    pool = get_pool()
+    if op == "run":
+        try:
+            ticket = pool.admit(str(request.get("key", "")))
+            outcome = pool.run(ticket, request["job"])
+        except SandboxUnavailable as exc:
+            return {"unavailable": str(exc)}
+        except QueueFull as exc:
+            return {"busy": exc.message, "retry_after": exc.retry_after}
+        queue = {"position": ticket.position, "waited_ms": ticket.waited_ms}
+        return {"outcome": outcome.as_json(), "queue": queue}
+    if op == "status":
+        return {**pool.status(), "position": pool.position(str(request.get("key", "")))}
+    if op == "unavailable":
+        return {"unavailable": unavailable_reason()}
+    if op == "warm":
+        threading.Thread(target=pool.warm, name="sandbox-warm", daemon=True).start()
+        return {}
+    return {"error": f"unknown op {op!r}"}
+
+
+class _Handler(socketserver.StreamRequestHandler):
+    def handle(self) -> None:
+        line = self.rfile.readline(LONGEST_REQUEST)
+        try:
+            reply = answer(json.loads(line))
+        except (ValueError, KeyError, TypeError) as exc:
+            reply = {"error": f"a request this runner cannot read: {exc}"}
+        except Exception:
+            logger.exception("the exercise runner failed to answer")
+            reply = {"error": "the exercise runner failed; it has been logged"}
+        self.wfile.write(json.dumps(reply).encode() + b"\n")
+
+
+class RunnerServer(socketserver.ThreadingUnixStreamServer):
+    daemon_threads = True
+    # Every run waiting in line holds a connection: room for all of them from every worker at
+    # once (socketserver's default is 5; past it, a connection is refused).
+    request_queue_size = 1024
+
+
+def serve(path: Path) -> None:
+    path.unlink(missing_ok=True)
+    old_mask = os.umask(0o177)  # the socket is this user's alone (srw-------)
+    try:
+        server = RunnerServer(str(path), _Handler)
+    finally:
+        os.umask(old_mask)
+    from .pool import get_pool
+
+    # Stopped (by ./run, or with its parent), it ends its warm sandboxes on the way out
+    # (exercises/pool.py registers that at exit); sandboxes mid-run end with this process.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    threading.Thread(target=get_pool().warm, name="sandbox-warm", daemon=True).start()
+    try:
+        with server:
+            server.serve_forever()
+    finally:
+        path.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # the folder ./run made for it, if now empty
+            path.parent.rmdir()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--socket", type=Path, required=True)
+    args = start(parser)
+    if args is not None:
+        serve(args.socket)
+
+
+if __name__ == "__main__":
+    main()

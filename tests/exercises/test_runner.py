@@ -1,0 +1,102 @@
+"""The exercise runs' own process (exercises/runner_server.py): what the web process asks it,
+what it answers, and what a learner reads when it is not there."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from exercises import running
+from exercises.catalog import get_catalog
+from exercises.sandbox import SandboxUnavailable
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def runner(tmp_path_factory, real_sandbox) -> Iterator[Path]:
+    path = tmp_path_factory.mktemp("runner") / "runner.sock"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "exercises.runner_server", "--socket", str(path)],
+        cwd=BASE_DIR,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"},
+    )
+    deadline = time.monotonic() + 30
+    while not path.is_socket():
+        assert process.poll() is None and time.monotonic() < deadline, "the runner did not start"
+        time.sleep(0.05)
+    yield path
+    process.terminate()
+    assert process.wait(timeout=10) == 0
+    assert not path.exists()  # it cleans up after itself
+
+
+@pytest.fixture
+def on_the_runner(runner, settings) -> Path:
+    settings.EXERCISES_RUNNER = str(runner)
+    return runner
+
+
+def raw(path: Path, line: bytes) -> dict:
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
+        connection.settimeout(10)
+        connection.connect(str(path))
+        connection.sendall(line)
+        return json.loads(connection.makefile("rb").readline())
+
+
+def test_a_run_goes_to_the_runner_and_is_checked_here(on_the_runner):
+    exercise = get_catalog().exercises["lost-update"]
+    report = running.submit(exercise, exercise.solution)
+    assert report.status == "pass", report.as_json()
+    assert report.queue["position"] == 0 and report.timings["sandbox_ms"] > 0
+    starter = running.submit(exercise, exercise.starter)
+    assert starter.status == "fail" and any(test.status == "fail" for test in starter.tests)
+
+
+def test_the_queue_status_is_the_runners(on_the_runner):
+    status = running.queue_status("no-such-run")
+    assert status["runs_on"] == "runner" and status["position"] is None
+    assert status["slots"] >= 1 and status["queued"] == 0
+    assert running.unavailable() is None
+
+
+def test_the_runner_answers_what_it_cannot_read_and_keeps_serving(runner):
+    assert "cannot read" in raw(runner, b"not json\n")["error"]
+    assert raw(runner, b'{"op": "launch"}\n') == {"error": "unknown op 'launch'"}
+    assert "cannot read" in raw(runner, b'{"op": "run"}\n')["error"]  # no job
+    assert raw(runner, b'{"op": "unavailable"}\n') == {"unavailable": None}
+
+
+def test_every_run_waiting_at_once_gets_through(runner):
+    """Each waiting run holds a connection: 64 at once are all answered, none refused."""
+    with ThreadPoolExecutor(64) as threads:
+        answers = list(threads.map(lambda _: raw(runner, b'{"op": "status"}\n'), range(64)))
+    assert all(answer["position"] is None for answer in answers)
+
+
+def test_the_socket_is_this_users_alone(runner):
+    assert runner.stat().st_mode & 0o777 == 0o600
+
+
+def test_no_runner_means_exercises_say_so_and_runs_get_503(settings, tmp_path, client):
+    settings.EXERCISES_RUNNER = str(tmp_path / "gone.sock")
+    reason = running.unavailable()
+    assert reason.startswith(f"the exercise runner (its socket {tmp_path / 'gone.sock'}) is not")
+    with pytest.raises(SandboxUnavailable, match="not answering"):
+        running.submit(get_catalog().exercises["lost-update"], "x = 1\n")
+    client.get("/exercises/")
+    reply = client.post(
+        "/exercises/api/lost-update/run",
+        json.dumps({"code": "x = 1\n"}),
+        content_type="application/json",
+        HTTP_X_CSRFTOKEN=client.cookies["csrftoken"].value,
+    )
+    assert reply.status_code == 503 and "not answering" in reply.json()["error"]
