@@ -56,6 +56,7 @@ class SandboxPool:
         self.queue_seconds = queue_seconds
         self._start = start
         self._cond = threading.Condition()
+        self._filling = threading.Lock()  # one fill at a time: each starts what is missing
         self._running = 0
         self._waiting: deque[Ticket] = deque()
         self._warm: deque[Sandbox] = deque()
@@ -117,11 +118,21 @@ class SandboxPool:
     # --- Warm sandboxes.
 
     def warm(self) -> None:
-        """Start warm sandboxes until there is one per slot (a no-op where none can start)."""
-        with contextlib.suppress(SandboxUnavailable):
-            self._fill()
+        """Start warm sandboxes until there is one per slot (a no-op where none can start, or
+        while another fill is under way: it will have started them)."""
+        if not self._filling.acquire(blocking=False):
+            return
+        try:
+            with contextlib.suppress(SandboxUnavailable):
+                self._fill_now()
+        finally:
+            self._filling.release()
 
     def _fill(self) -> None:
+        with self._filling:
+            self._fill_now()
+
+    def _fill_now(self) -> None:
         with self._cond:
             for sandbox in [s for s in self._warm if not s.alive()]:
                 self._warm.remove(sandbox)

@@ -1,6 +1,6 @@
 """Exercise runs in a process of their own, as the simulated upstreams are:
 
-    python -m exercises.runner_server --socket PATH [--parent PID]
+    python -m exercises.runner_server --socket PATH [--remove-folder] [--parent PID]
 
 `./run` starts one and points the site at it with EXERCISES_RUNNER, so that web processes never
 start, wait on or end a sandbox: their event loops serve pages while runs go on beside them,
@@ -67,12 +67,15 @@ class _Handler(socketserver.StreamRequestHandler):
         line = self.rfile.readline(LONGEST_REQUEST)
         try:
             reply = answer(json.loads(line))
-        except (ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError, RecursionError) as exc:
             reply = {"error": f"a request this runner cannot read: {exc}"}
         except Exception:
             logger.exception("the exercise runner failed to answer")
             reply = {"error": "the exercise runner failed; it has been logged"}
-        self.wfile.write(json.dumps(reply).encode() + b"\n")
+        try:
+            self.wfile.write(json.dumps(reply).encode() + b"\n")
+        except OSError as exc:  # the web process gave up waiting (its timeout), or went away
+            logger.info("an exercise runner answer was not taken: %s", exc)
 
 
 class RunnerServer(socketserver.ThreadingUnixStreamServer):
@@ -82,13 +85,14 @@ class RunnerServer(socketserver.ThreadingUnixStreamServer):
     request_queue_size = 1024
 
 
-def serve(path: Path) -> None:
+def serve(path: Path, *, remove_folder: bool = False) -> None:
     path.unlink(missing_ok=True)
     old_mask = os.umask(0o177)  # the socket is this user's alone (srw-------)
     try:
         server = RunnerServer(str(path), _Handler)
     finally:
         os.umask(old_mask)
+    ours = path.stat().st_ino
     from .pool import get_pool
 
     # Stopped (by ./run, or with its parent), it ends its warm sandboxes on the way out
@@ -99,17 +103,24 @@ def serve(path: Path) -> None:
         with server:
             server.serve_forever()
     finally:
-        path.unlink(missing_ok=True)
-        with contextlib.suppress(OSError):  # the folder ./run made for it, if now empty
-            path.parent.rmdir()
+        # Only our own socket: a runner started since on the same path keeps its own.
+        with contextlib.suppress(OSError):
+            if path.stat().st_ino == ours:
+                path.unlink()
+        if remove_folder:  # the folder ./run made for it
+            with contextlib.suppress(OSError):
+                path.parent.rmdir()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--socket", type=Path, required=True)
+    parser.add_argument(
+        "--remove-folder", action="store_true", help="remove the socket's folder on the way out"
+    )
     args = start(parser)
     if args is not None:
-        serve(args.socket)
+        serve(args.socket, remove_folder=args.remove_folder)
 
 
 if __name__ == "__main__":

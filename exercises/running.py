@@ -28,7 +28,7 @@ from django.dispatch import receiver
 from .checks import BadResult, CheckResult, read_run, run_checks
 from .parsing import Exercise
 from .pool import QueueFull, Ticket, get_pool
-from .sandbox import Outcome, SandboxUnavailable, unavailable_reason
+from .sandbox import RESULT_LIMIT, Outcome, SandboxUnavailable, unavailable_reason
 
 logger = logging.getLogger(__name__)
 
@@ -88,7 +88,9 @@ def runner_enabled() -> bool:
     return bool(settings.EXERCISES_RUNNER) and not celery_enabled()
 
 
-LONGEST_ANSWER = 16 * 1024 * 1024  # an outcome: the result (4 MB at most) and the output
+# An outcome: the sandbox's result (RESULT_LIMIT bytes at most) and its output (less), each
+# byte of which JSON may spell as six (\u007f).
+LONGEST_ANSWER = 7 * RESULT_LIMIT
 
 
 def ask_runner(request: dict, timeout: float) -> dict:
@@ -103,12 +105,11 @@ def ask_runner(request: dict, timeout: float) -> dict:
             with connection.makefile("rb") as answers:
                 line = answers.readline(LONGEST_ANSWER)
         except OSError as exc:
-            raise SandboxUnavailable(
-                f"the exercise runner (its socket {path}) is not answering: {exc}"
-            ) from exc
+            logger.warning("the exercise runner (its socket %s) is not answering: %s", path, exc)
+            raise SandboxUnavailable("the exercise runner is not answering") from exc
     try:
         answer = json.loads(line)
-    except ValueError:
+    except (ValueError, RecursionError):
         answer = None
     if not isinstance(answer, dict) or "error" in answer:
         why = answer["error"] if isinstance(answer, dict) else "no answer it could read"

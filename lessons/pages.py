@@ -28,8 +28,9 @@ import hashlib
 import re
 import secrets
 import threading
+import time
 from collections.abc import Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.dispatch import receiver
@@ -104,6 +105,11 @@ class WholePage:
         return cls(body, gzip.compress(body, compresslevel=6, mtime=0), _etag(page, filled))
 
 
+# What a newcomer's holes print can change with no new content version (whether exercises can
+# run here just now): a page kept whole is made again from the next newcomer after this long.
+KEEP_SECONDS = 30
+
+
 @dataclass(frozen=True)
 class KeptPages:
     """A lesson's pages kept whole: for a reader with no session, and for a learner with one
@@ -111,6 +117,10 @@ class KeptPages:
 
     reader: WholePage
     learner: WholePage
+    made: float = field(default_factory=time.monotonic)
+
+    def fresh(self) -> bool:
+        return time.monotonic() - self.made < KEEP_SECONDS
 
 
 _pages: dict[tuple[str, str], CachedPage] = {}
@@ -204,7 +214,8 @@ def lesson_response(request: HttpRequest, catalog: Catalog, lesson: Lesson) -> H
         for index, part in enumerate(page.parts)
     ]
     key = (lesson.slug, catalog.version)
-    if not has_session(request) and key not in _whole:
+    kept = _whole.get(key)
+    if not has_session(request) and (kept is None or not kept.fresh()):
         # What every reader without a session gets, and every learner not signed in with
         # their own part left to arrive: keep both whole (compressed once) for the next ones.
         learner = [
@@ -235,9 +246,9 @@ def has_session(request: HttpRequest) -> bool:
 def reader_response(request: HttpRequest, catalog: Catalog, lesson: Lesson) -> HttpResponse | None:
     """The page kept whole (no template, no database, no compression work) for a reader with
     no session, or for a learner who isn't signed in; None for a signed-in learner, or until
-    the first reader without a session has had the page made."""
+    a reader without a session has had the page made (again, after KEEP_SECONDS)."""
     kept = _whole.get((lesson.slug, catalog.version))
-    if kept is None:
+    if kept is None or not kept.fresh():
         return None
     if not has_session(request):
         whole = kept.reader

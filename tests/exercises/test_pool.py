@@ -48,3 +48,16 @@ def test_each_sandbox_is_used_once_and_a_warm_one_replaces_it(real_sandbox):
     assert replacement.uid != spare.uid or not processes_of(spare.uid)
     pool.close()
     assert processes_of(replacement.uid) == []
+
+
+def test_warming_from_many_threads_at_once_starts_one_sandbox_per_slot(real_sandbox):
+    pool = SandboxPool(size=2, max_queue=1, queue_seconds=60)
+    try:
+        threads = [threading.Thread(target=pool.warm) for _ in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert pool.status()["warm"] == 2 and len(pool._warm) == 2
+    finally:
+        pool.close()

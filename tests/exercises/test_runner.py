@@ -88,8 +88,7 @@ def test_the_socket_is_this_users_alone(runner):
 
 def test_no_runner_means_exercises_say_so_and_runs_get_503(settings, tmp_path, client):
     settings.EXERCISES_RUNNER = str(tmp_path / "gone.sock")
-    reason = running.unavailable()
-    assert reason.startswith(f"the exercise runner (its socket {tmp_path / 'gone.sock'}) is not")
+    assert running.unavailable() == "the exercise runner is not answering"  # no path shown
     with pytest.raises(SandboxUnavailable, match="not answering"):
         running.submit(get_catalog().exercises["lost-update"], "x = 1\n")
     client.get("/exercises/")

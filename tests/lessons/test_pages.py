@@ -332,3 +332,20 @@ def test_a_stale_signed_in_cookie_gets_the_truth_and_is_put_right(production):
     reply = reader.get(LESSON)
     assert "Log in</a>" in reply.content.decode() and "data-yours" not in reply.content.decode()
     assert reply.cookies[pages.SIGNED_IN_COOKIE].value == ""  # deleted: the next page is kept
+
+
+UNAVAILABLE = 'data-unavailable="true"'  # an exercise block with no Run: none can run here
+
+
+def test_a_kept_page_is_made_again_when_what_it_says_may_have_changed(
+    production, settings, tmp_path, monkeypatch
+):
+    settings.EXERCISES_RUNNER = str(tmp_path / "not-started.sock")  # exercises cannot run
+    newcomer = Client(HTTP_HOST="127.0.0.1")
+    assert UNAVAILABLE in newcomer.get(LESSON).content.decode()
+    settings.EXERCISES_RUNNER = ""  # now they can (the sandbox of this process)
+    assert UNAVAILABLE in newcomer.get(LESSON).content.decode()  # kept
+    monkeypatch.setattr(pages, "KEEP_SECONDS", 0)
+    page = newcomer.get(LESSON).content.decode()  # made again, and kept again
+    assert UNAVAILABLE not in page
+    assert newcomer.get(LESSON).content.decode() == page
