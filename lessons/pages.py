@@ -31,8 +31,10 @@ import threading
 import time
 from collections.abc import Hashable
 from dataclasses import dataclass, field
+from importlib import import_module
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
@@ -126,6 +128,7 @@ class KeptPages:
 _pages: dict[tuple[str, str], CachedPage] = {}
 _whole: dict[tuple[str, str], KeptPages] = {}
 _lock = threading.Lock()
+_making = threading.Lock()
 
 
 def cached_page(catalog: Catalog, lesson: Lesson) -> CachedPage:
@@ -167,9 +170,10 @@ def clear() -> None:
 
 
 def warm(catalog: Catalog) -> None:
-    """Render every lesson's page now (production does at start-up), not on a first request."""
+    """Render every lesson's page, and keep it whole, now (production does at start-up), not
+    on a first request."""
     for lesson in catalog.lessons.values():
-        cached_page(catalog, lesson)
+        kept_pages(catalog, lesson)
 
 
 def render_page(catalog: Catalog, lesson: Lesson) -> CachedPage:
@@ -205,19 +209,43 @@ def per_request_values(request: HttpRequest) -> dict:
     return values
 
 
-def lesson_response(request: HttpRequest, catalog: Catalog, lesson: Lesson) -> HttpResponse:
-    """The lesson page for this request: the cached page with its holes filled, or 304."""
+def lesson_response(
+    request: HttpRequest, catalog: Catalog, lesson: Lesson, *, keep: bool = False
+) -> HttpResponse:
+    """The lesson page for this request, or 304: with `keep` (production), the page kept whole
+    where this request gets that (made now if it is missing or old: in a thread, as what its
+    holes print may need I/O); otherwise the cached page with its holes filled."""
+    if keep:
+        response = reader_response(request, kept_pages(catalog, lesson))
+        if response is not None:
+            return response
     page = cached_page(catalog, lesson)
-    values = per_request_values(request)
-    filled = [
+    filled = _filled(page, per_request_values(request), request, lesson)
+    return _page_response(request, HttpResponse("".join(filled)), _etag(page, filled))
+
+
+def _filled(page: CachedPage, values: dict, request: HttpRequest, lesson: Lesson) -> list[str]:
+    return [
         part if index % 2 == 0 else _fill(part, values, request, lesson)
         for index, part in enumerate(page.parts)
     ]
+
+
+def kept_pages(catalog: Catalog, lesson: Lesson) -> KeptPages:
+    """The lesson's pages kept whole, made again when missing or older than KEEP_SECONDS:
+    filled as for a newcomer, once for every reader without a session, and once marked for
+    every learner not signed in, whose own part arrives separately."""
     key = (lesson.slug, catalog.version)
     kept = _whole.get(key)
-    if not has_session(request) and (kept is None or not kept.fresh()):
-        # What every reader without a session gets, and every learner not signed in with
-        # their own part left to arrive: keep both whole (compressed once) for the next ones.
+    if kept is not None and kept.fresh():
+        return kept
+    with _making:  # the requests that found it old wait for one of them to make it
+        kept = _whole.get(key)
+        if kept is not None and kept.fresh():
+            return kept
+        page = cached_page(catalog, lesson)
+        newcomer = _newcomer()
+        filled = _filled(page, per_request_values(newcomer), newcomer, lesson)
         learner = [
             _yours_attribute(lesson) if index % 2 and part == LEARNER_PART else filled[index]
             for index, part in enumerate(page.parts)
@@ -225,7 +253,21 @@ def lesson_response(request: HttpRequest, catalog: Catalog, lesson: Lesson) -> H
         kept = KeptPages(WholePage.of(page, filled), WholePage.of(page, learner))
         with _lock:
             _whole[key] = kept
-    return _page_response(request, HttpResponse("".join(filled)), _etag(page, filled))
+        return kept
+
+
+def fresh_kept_pages(catalog: Catalog, lesson: Lesson) -> KeptPages | None:
+    """The lesson's pages kept whole if they are there and fresh (no work: for the loop)."""
+    kept = _whole.get((lesson.slug, catalog.version))
+    return kept if kept is not None and kept.fresh() else None
+
+
+def _newcomer() -> HttpRequest:
+    """A request as from a reader with no session: what the holes print for every one."""
+    request = HttpRequest()
+    request.user = AnonymousUser()
+    request.session = import_module(settings.SESSION_ENGINE).SessionStore()
+    return request
 
 
 def _etag(page: CachedPage, filled: list[str]) -> str:
@@ -243,12 +285,11 @@ def has_session(request: HttpRequest) -> bool:
     return settings.SESSION_COOKIE_NAME in request.COOKIES
 
 
-def reader_response(request: HttpRequest, catalog: Catalog, lesson: Lesson) -> HttpResponse | None:
+def reader_response(request: HttpRequest, kept: KeptPages | None) -> HttpResponse | None:
     """The page kept whole (no template, no database, no compression work) for a reader with
-    no session, or for a learner who isn't signed in; None for a signed-in learner, or until
-    a reader without a session has had the page made (again, after KEEP_SECONDS)."""
-    kept = _whole.get((lesson.slug, catalog.version))
-    if kept is None or not kept.fresh():
+    no session, or for a learner who isn't signed in; None for a signed-in learner, or when
+    there is none kept."""
+    if kept is None:
         return None
     if not has_session(request):
         whole = kept.reader

@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from .catalog import get_catalog
-from .pages import learner_part, lesson_response, reader_response
+from .pages import fresh_kept_pages, learner_part, lesson_response, reader_response
 from .parsing import Lesson
 from .search import MAX_QUERY_LENGTH, search
 from .tracks import TRACKS
@@ -46,14 +46,15 @@ async def lesson_detail(request: HttpRequest, slug: str) -> HttpResponse:
         lesson = catalog.lessons.get(slug)
         if lesson is None:
             raise Http404("No such lesson.")
-        response = reader_response(request, catalog, lesson)
+        response = reader_response(request, fresh_kept_pages(catalog, lesson))
         if response is not None:
             return response
     return await sync_to_async(lesson_page)(request, slug)
 
 
 def lesson_page(request: HttpRequest, slug: str) -> HttpResponse:
-    return lesson_response(request, get_catalog(), _lesson(slug))
+    keep = not settings.LESSONS_RELOAD
+    return lesson_response(request, get_catalog(), _lesson(slug), keep=keep)
 
 
 @require_safe
