@@ -316,7 +316,7 @@ def learner_part(request: HttpRequest, lesson: Lesson) -> dict:
     values = per_request_values(request)
     return {
         "account_link": _fill(ACCOUNT_LINK, values, request, lesson),
-        "badges": "".join(
+        "badges": " ".join(
             str(lookup(values.get(name), lesson.slug))
             for name in ("progress_badges", "exercise_badges")
         ),
