@@ -120,7 +120,8 @@ async def cpu_on_celery(request, params, trace):
         span.detail = "CELERY_BROKER_URL is not set, so the work went to the process pool"
         return {"offload": "process pool"}
     with trace.span("burn.delay() on a Celery worker", "cpu") as span:
-        result = tasks.burn.delay(params["work_ms"])
-        # AsyncResult.get() blocks: wait for it on a thread, not on the event loop.
+        # Sending the task talks to the broker (the first time, connects to it), and
+        # AsyncResult.get() blocks: both on a thread, not on the event loop.
+        result = await sync_to_async(tasks.burn.delay, thread_sensitive=False)(params["work_ms"])
         span.thread = await sync_to_async(result.get, thread_sensitive=False)(timeout=30)
     return {"offload": "celery"}
