@@ -77,8 +77,9 @@ def test_the_web_process_never_starts_a_sandbox(server):
     status, body = run_exercise(server, exercise.slug, exercise.solution)
     assert status == 200 and body["status"] == "pass", body
     assert get(server.url + "/exercises/api/status").json()["runs_on"] == "runner"
-    assert descendants(server.process.pid) == []
-    assert any(name(pid) == "bwrap" for pid in descendants(server.runner.pid))  # warm ones
+    # (The server's own children, if any, are the CPU demo's process pool.)
+    assert "bwrap" not in {name(pid) for pid in descendants(server.process.pid)}
+    assert "bwrap" in {name(pid) for pid in descendants(server.runner.pid)}  # the warm ones
 
 
 def name(pid: int) -> str:
