@@ -260,23 +260,28 @@ def submit(exercise: Exercise, code: str, key: str = "") -> Report:
 def _run_on_celery(job: dict) -> Outcome:
     from .tasks import run_in_sandbox
 
-    limit = settings.EXERCISES_WALL_SECONDS + settings.EXERCISES_QUEUE_SECONDS + 10
     async_result = run_in_sandbox.apply_async(args=[job], queue=settings.EXERCISES_CELERY_QUEUE)
-    data = async_result.get(timeout=limit)
-    if "unavailable" in data:
-        raise SandboxUnavailable(data["unavailable"])
-    if "busy" in data:
-        raise QueueFull(data["busy"], 5)
+    data = async_result.get(timeout=_longest_run())
+    _raise_refusal(data)
     return Outcome.from_json(data)
 
 
-def _run_on_runner(job: dict, key: str) -> tuple[Ticket, Outcome]:
-    limit = settings.EXERCISES_WALL_SECONDS + settings.EXERCISES_QUEUE_SECONDS + 10
-    data = ask_runner({"op": "run", "job": job, "key": key}, timeout=limit)
+def _longest_run() -> int:
+    """How long a run may take elsewhere, its wait in line included."""
+    return settings.EXERCISES_WALL_SECONDS + settings.EXERCISES_QUEUE_SECONDS + 10
+
+
+def _raise_refusal(data: dict) -> None:
+    """An answer from where the sandboxes start that says none could, or none may yet."""
     if "unavailable" in data:
         raise SandboxUnavailable(data["unavailable"])
     if "busy" in data:
         raise QueueFull(data["busy"], int(data.get("retry_after", 5)))
+
+
+def _run_on_runner(job: dict, key: str) -> tuple[Ticket, Outcome]:
+    data = ask_runner({"op": "run", "job": job, "key": key}, timeout=_longest_run())
+    _raise_refusal(data)
     ticket = Ticket(position=int(data["queue"]["position"]), key=key)
     ticket.waited_ms = float(data["queue"]["waited_ms"])
     return ticket, Outcome.from_json(data["outcome"])
