@@ -3,6 +3,7 @@
 Started this way the site is in production unless DJANGO_DEBUG=1 (see config/settings.py).
 """
 
+import gc
 import os
 import sys
 
@@ -36,6 +37,13 @@ from lessons.catalog import get_catalog  # noqa: E402
 get_exercises()
 if not settings.LESSONS_RELOAD:
     pages.warm(get_catalog())
+
+# What start-up made (settings, URLconfs, catalogues, kept pages, Pygments' lexers) lives as long
+# as the process. Frozen out of the collector's sight, it is never walked again: a full
+# collection holds the GIL, so every request in the process waits for it, and it now costs
+# what requests left behind, not all of start-up (bench/render.py prints both).
+gc.collect()
+gc.freeze()
 
 if "daphne.server" in sys.modules:  # served by Daphne: refuse big bodies while they arrive
     from ops.daphne import refuse_large_bodies

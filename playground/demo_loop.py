@@ -9,6 +9,8 @@ sharing its loop, but not the lesson page around it.
 """
 
 import asyncio
+import contextlib
+import os
 import threading
 from collections.abc import Callable
 
@@ -25,6 +27,12 @@ def on_demo_loop(view: Callable) -> Callable:
 
 # The longest the demo loop waits for the pages in flight before it takes a turn anyway.
 LONGEST_PAUSE_SECONDS = 0.05
+# How much lower the demo loop's thread runs than the rest of the process: the threads and
+# processes it starts (a request's own thread, the CPU demo's pool, a load run's generator)
+# inherit it. Pausing for pages reaches only this process's demos; this reaches every other
+# process's too (with several workers, one worker's demo runs then don't hold a core that
+# another worker's page needs). Linux keeps a nice value per thread (setpriority(2), BUGS).
+DEMO_NICE = 10
 
 
 class DemoLoop:
@@ -61,7 +69,9 @@ class DemoLoop:
         with self._lock:
             if self._loop is None:
                 loop = asyncio.new_event_loop()
-                thread = threading.Thread(target=loop.run_forever, name=THREAD_NAME, daemon=True)
+                thread = threading.Thread(
+                    target=_serve, args=(loop,), name=THREAD_NAME, daemon=True
+                )
                 thread.start()
                 # The lag meter watches the loop the demos run on.
                 asyncio.run_coroutine_threadsafe(_start_meter(), loop).result()
@@ -87,6 +97,16 @@ class DemoLoop:
         )
         # Cancelling this (the client went away) cancels the request on the demo loop too.
         await asyncio.wrap_future(running)
+
+
+def _serve(loop: asyncio.AbstractEventLoop) -> None:
+    """The demo loop's thread: a lower priority (where the system has per-thread ones), then
+    the loop, for good."""
+    with contextlib.suppress(OSError, AttributeError):
+        thread = threading.get_native_id()
+        nice = os.getpriority(os.PRIO_PROCESS, thread)
+        os.setpriority(os.PRIO_PROCESS, thread, min(19, nice + DEMO_NICE))
+    loop.run_forever()
 
 
 async def _start_meter() -> None:

@@ -178,6 +178,27 @@ async def one_run_waits_for_another() -> None:
     assert int(started["2"][gate.QUEUED_HEADER]) >= 0
 
 
+def test_demo_work_runs_at_a_lower_priority_than_the_pages():
+    import os
+
+    from playground.demo_loop import DEMO_NICE
+
+    def nice() -> int:
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    async def on_the_demo_loop() -> tuple[int, int]:
+        # A thread the demo loop starts (as a sync demo's request gets) inherits its priority.
+        return nice(), await asyncio.get_running_loop().run_in_executor(None, nice)
+
+    ours = nice()
+    demo_loop = DemoLoop().loop()
+    loop_nice, worker_nice = asyncio.run_coroutine_threadsafe(
+        on_the_demo_loop(), demo_loop
+    ).result()
+    assert loop_nice == worker_nice == min(19, ours + DEMO_NICE)
+    assert nice() == ours  # the rest of the process, pages included, keeps its own
+
+
 def test_the_demo_loop_pauses_while_a_page_is_served_but_not_for_long(monkeypatch):
     import time
 
