@@ -121,7 +121,14 @@ async def cpu_on_celery(request, params, trace):
         return {"offload": "process pool"}
     with trace.span("burn.delay() on a Celery worker", "cpu") as span:
         # Sending the task talks to the broker (the first time, connects to it), and
-        # AsyncResult.get() blocks: both on a thread, not on the event loop.
-        result = await sync_to_async(tasks.burn.delay, thread_sensitive=False)(params["work_ms"])
-        span.thread = await sync_to_async(result.get, thread_sensitive=False)(timeout=30)
+        # AsyncResult.get() blocks: both on a thread, not on the event loop, and on the same
+        # one (with the rpc:// result backend the answer comes back to the sender's thread).
+        span.thread = await sync_to_async(burn_on_a_worker, thread_sensitive=False)(
+            params["work_ms"]
+        )
     return {"offload": "celery"}
+
+
+def burn_on_a_worker(work_ms: float) -> str:
+    """Send the task and wait for its answer: the name of the thread it ran on."""
+    return tasks.burn.delay(work_ms).get(timeout=30)
