@@ -10,7 +10,8 @@ in production settings on SQLite, side by side in one run:
    (the same request with that learner's session cookie): wrk, 20 connections, 4 s each,
    the three in turn, three times over, and the mean of each.
 2. A reader's lesson-page p50/p99 quiet and while 100 clients run fan-out demos back to back
-   (each a learner of its own: the servers trust 127.0.0.1 as their proxy), and the ratio.
+   (each a learner of its own: the servers trust 127.0.0.1 as their proxy), in eight windows
+   of each that take turns, and the ratio.
 """
 
 import asyncio
@@ -30,7 +31,7 @@ import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.playground import flood, pct, read_lessons  # noqa: E402
+from bench.playground import pct, quiet_and_flooded  # noqa: E402
 from tests.servers import RunningServer, start_daphne, start_uvicorn  # noqa: E402
 
 LESSON = "/lessons/async-views/"
@@ -85,15 +86,6 @@ def throughput(server: RunningServer) -> dict[str, float]:
     return {name: sum(values) / ROUNDS for name, values in rates.items()}
 
 
-async def under_flood(server: RunningServer) -> tuple[list[float], list[float], dict]:
-    await read_lessons(server.url, LESSON, 1)
-    quiet = await read_lessons(server.url, LESSON, 6)
-    flooding = asyncio.create_task(flood(server.url, 7.5, clients=100))
-    await asyncio.sleep(0.5)
-    flooded = await read_lessons(server.url, LESSON, 6)
-    return quiet, flooded, await flooding
-
-
 def main() -> None:
     if not shutil.which("wrk"):
         sys.exit("bench/pages.py needs wrk: apt-get install wrk")
@@ -117,7 +109,7 @@ def main() -> None:
         server = start(Path(tempfile.mkdtemp(prefix="bench-pages-")))
         try:
             rates = throughput(server)
-            quiet, flooded, statuses = asyncio.run(under_flood(server))
+            quiet, flooded, statuses = asyncio.run(quiet_and_flooded(server.url, LESSON))
         finally:
             server.stop()
         rows.append((name, rates, quiet, flooded, statuses))

@@ -1,5 +1,6 @@
 """Lesson rendering cost: an uncached render vs a cached lesson page vs a bare view, and what
-looking for changed lesson and exercise files costs.
+looking for changed lesson and exercise files costs; and what a full garbage collection
+costs once start-up is done.
 
     .venv/bin/python bench/render.py
 
@@ -12,6 +13,7 @@ view is what the lesson page itself adds.
 """
 
 import asyncio
+import gc
 import os
 import statistics
 import sys
@@ -104,6 +106,21 @@ def main() -> None:
     added = statistics.median(page) - statistics.median(bare)
     print(f"cached lesson page adds {added:.3f} ms over a bare view (target: under 1 ms)")
     print(f"Lessons in catalog: {len(catalog.lessons)}; LESSONS_DIR={settings.LESSONS_DIR}")
+    collections()
+
+
+def collections() -> None:
+    """A full garbage collection once start-up is done, with what start-up made frozen out of
+    the collector's sight (as config/asgi.py leaves it) and without."""
+    import config.asgi  # noqa: F401  (start-up: every lesson page made and kept, then frozen)
+
+    frozen = per_call_ms(gc.collect, 10)
+    tracked = len(gc.get_objects())
+    gc.unfreeze()
+    whole = per_call_ms(gc.collect, 10)
+    count = len(gc.get_objects())
+    print(f"a full garbage collection after start-up ({count:,} objects): {summary(whole)}")
+    print(f"  with start-up frozen (config/asgi.py; {tracked:,} objects left): {summary(frozen)}")
 
 
 if __name__ == "__main__":
