@@ -103,6 +103,17 @@ async def twenty_at_once(
         return results, (time.perf_counter() - start) * 1000, busy
 
 
+async def pool_refilled(base: str) -> None:
+    """Wait until the pool has all its warm sandboxes again (at most 30 s)."""
+    async with aiohttp.ClientSession() as session:
+        for _ in range(300):
+            async with session.get(f"{base}/exercises/api/status") as response:
+                status = await response.json()
+            if status["warm"] >= status["slots"] and not status["running"]:
+                return
+            await asyncio.sleep(0.1)
+
+
 async def twenty_learners(base: str, codes: dict[str, str]) -> None:
     # The reader is a process of its own (bench/playground.py's), so that this process's work
     # sending the 20 runs is not counted as the page's latency. Quiet and busy windows take
@@ -113,6 +124,7 @@ async def twenty_learners(base: str, codes: dict[str, str]) -> None:
     results: list[tuple] = []
     print(f"\n20 learners pressing Run at once (every exercise's solution in turn), {ROUNDS} times")
     for _ in range(ROUNDS):
+        await pool_refilled(base)  # the warm-up after a round is not the quiet's
         quiet += await read_lessons(base, LESSON, 5)
         answers, total, read = await twenty_at_once(base, codes)
         busy += read

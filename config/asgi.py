@@ -41,7 +41,8 @@ if not settings.LESSONS_RELOAD:
 # What start-up made (settings, URLconfs, catalogues, kept pages, Pygments' lexers) lives as long
 # as the process. Frozen out of the collector's sight, it is never walked again: a full
 # collection holds the GIL, so every request in the process waits for it, and it now costs
-# what requests left behind, not all of start-up (bench/render.py prints both).
+# what requests left behind, not all of start-up (bench/render.py prints both). With lesson
+# reloading on (development), the catalogues made at start-up stay once replaced: a one-off.
 gc.collect()
 gc.freeze()
 

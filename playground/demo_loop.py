@@ -10,9 +10,11 @@ sharing its loop, but not the lesson page around it.
 
 import asyncio
 import contextlib
+import contextvars
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
 
 from .tracing import loop_lag
 
@@ -28,11 +30,18 @@ def on_demo_loop(view: Callable) -> Callable:
 # The longest the demo loop waits for the pages in flight before it takes a turn anyway.
 LONGEST_PAUSE_SECONDS = 0.05
 # How much lower the demo loop's thread runs than the rest of the process: the threads and
-# processes it starts (a request's own thread, the CPU demo's pool, a load run's generator)
-# inherit it. Pausing for pages reaches only this process's demos; this reaches every other
-# process's too (with several workers, one worker's demo runs then don't hold a core that
-# another worker's page needs). Linux keeps a nice value per thread (setpriority(2), BUGS).
+# processes it starts (a request's own thread, the CPU demo's pool) inherit it. Pausing for
+# pages reaches only this process's demos; this reaches every other process's too (with several
+# workers, one worker's demo runs then don't hold a core that another worker's page needs).
+# Linux keeps a nice value per thread (setpriority(2), BUGS). What stands in for users on other
+# machines, a load run's generator, is started at the pages' priority (on_server_loop).
 DEMO_NICE = 10
+
+T = TypeVar("T")
+# The loop a demo request came in on, seen from the demo loop while it serves that request.
+_server_loop: contextvars.ContextVar[asyncio.AbstractEventLoop | None] = contextvars.ContextVar(
+    "server_loop", default=None
+)
 
 
 class DemoLoop:
@@ -92,11 +101,22 @@ class DemoLoop:
         async def send_there(message: dict) -> None:
             await there(send(message))
 
-        running = asyncio.run_coroutine_threadsafe(
-            app(scope, receive_there, send_there), self.loop()
-        )
+        async def serving() -> None:
+            _server_loop.set(server_loop)
+            await app(scope, receive_there, send_there)
+
+        running = asyncio.run_coroutine_threadsafe(serving(), self.loop())
         # Cancelling this (the client went away) cancels the request on the demo loop too.
         await asyncio.wrap_future(running)
+
+
+async def on_server_loop(call: Coroutine[Any, Any, T]) -> T:
+    """Await `call`, run on the loop this demo request came in on: at the pages' priority, not
+    the demo loop's. (Anywhere else, it just runs here.)"""
+    server_loop = _server_loop.get()
+    if server_loop is None or server_loop is asyncio.get_running_loop():
+        return await call
+    return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(call, server_loop))
 
 
 def _serve(loop: asyncio.AbstractEventLoop) -> None:

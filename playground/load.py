@@ -19,6 +19,7 @@ from django.urls import reverse
 
 from . import admission, limits
 from .clients import site_address
+from .demo_loop import on_server_loop
 from .limits import DemoRefused
 from .registry import Param, ParamError, Params, Variant
 from .runner import parse_query, url_name
@@ -62,8 +63,9 @@ async def _fire(request: HttpRequest, variant: Variant, params: Params, concurre
     started = time.perf_counter()
     with ThreadCounter() as threads:
         # The load generator is a process of its own: in this one it would share the GIL
-        # (and, on this loop, the turns) with the very requests it is timing.
-        results = await _generate(url, concurrency)
+        # (and, on this loop, the turns) with the very requests it is timing. It stands in for
+        # users on other machines, so the server's loop starts it, at the pages' priority.
+        results = await on_server_loop(_generate(url, concurrency))
     wall_ms = (time.perf_counter() - started) * 1000
 
     latencies = sorted(ms for ms, _ in results)

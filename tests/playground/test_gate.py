@@ -1,6 +1,8 @@
 """The gate in front of Django: pages go first, and demo requests run on the demo loop."""
 
 import asyncio
+import os
+import sys
 import threading
 
 import pytest
@@ -178,25 +180,51 @@ async def one_run_waits_for_another() -> None:
     assert int(started["2"][gate.QUEUED_HEADER]) >= 0
 
 
-def test_demo_work_runs_at_a_lower_priority_than_the_pages():
-    import os
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice values")
+def test_demo_work_runs_at_a_lower_priority_but_the_load_generator_at_the_pages():
+    asyncio.run(priorities_of_a_demo_request())
 
-    from playground.demo_loop import DEMO_NICE
+
+async def priorities_of_a_demo_request() -> None:
+    from playground.demo_loop import DEMO_NICE, on_server_loop
 
     def nice() -> int:
         return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
 
-    async def on_the_demo_loop() -> tuple[int, int]:
-        # A thread the demo loop starts (as a sync demo's request gets) inherits its priority.
-        return nice(), await asyncio.get_running_loop().run_in_executor(None, nice)
+    async def child_nice() -> int:
+        child = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", "import os; print(os.getpriority(os.PRIO_PROCESS, 0))",
+            stdout=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        out, _ = await child.communicate()
+        return int(out)
+
+    async def where_and_how_nice() -> tuple[str, int, int]:
+        return threading.current_thread().name, nice(), await child_nice()
+
+    seen: dict[str, object] = {}
+
+    async def app(scope, receive, send) -> None:
+        loop = asyncio.get_running_loop()
+        seen["loop"] = nice()
+        seen["thread"] = await loop.run_in_executor(None, nice)  # as a sync demo's thread
+        seen["process"] = await child_nice()  # as the CPU demo's pool
+        seen["load generator"] = await on_server_loop(where_and_how_nice())
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    async def receive() -> dict:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict) -> None:
+        pass
 
     ours = nice()
-    demo_loop = DemoLoop().loop()
-    loop_nice, worker_nice = asyncio.run_coroutine_threadsafe(
-        on_the_demo_loop(), demo_loop
-    ).result()
-    assert loop_nice == worker_nice == min(19, ours + DEMO_NICE)
-    assert nice() == ours  # the rest of the process, pages included, keeps its own
+    lower = min(19, ours + DEMO_NICE)
+    assert lower != ours, "this test cannot run at the lowest priority already"
+    await DemoLoop().run(app, request(RUN), receive, send)
+    assert seen["loop"] == seen["thread"] == seen["process"] == lower
+    assert seen["load generator"] == (threading.current_thread().name, ours, ours)
 
 
 def test_the_demo_loop_pauses_while_a_page_is_served_but_not_for_long(monkeypatch):
