@@ -23,17 +23,12 @@ import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.playground import read_lessons  # noqa: E402
+from bench.playground import pct, read_lessons  # noqa: E402
 from tests.servers import start_daphne  # noqa: E402
 
 LESSON = "/lessons/async-views/"
 TOKEN = "c" * 32
 HEADERS = {"X-CSRFToken": TOKEN, "Cookie": f"csrftoken={TOKEN}"}
-
-
-def pct(values: list[float], p: float) -> float:
-    values = sorted(values)
-    return values[max(0, min(len(values) - 1, round(p / 100 * len(values)) - 1))]
 
 
 def solutions() -> dict[str, str]:

@@ -26,4 +26,4 @@ async def reusing_threads(scope, receive, send) -> None:
         _idle.append(executor)
 
 
-application = reusing_threads if os.environ.get("BARE_REUSE_THREADS") else django_application
+application = reusing_threads if os.environ.get("BARE_REUSE_THREADS") == "1" else django_application
