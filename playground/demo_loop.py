@@ -9,6 +9,7 @@ sharing its loop, but not the lesson page around it.
 """
 
 import asyncio
+import concurrent.futures
 import contextlib
 import contextvars
 import os
@@ -91,15 +92,35 @@ class DemoLoop:
         """Run the ASGI `app` for one request on the demo loop; its receive and send calls run
         on the server's loop, where the connection is."""
         server_loop = asyncio.get_running_loop()
+        # Each crossing wakes both loops, so there are as few as the messages allow: the
+        # request's first message is read here, before the hand-off (ops.asgi.WholeBodies has
+        # it already: the whole body), and a response's start is not waited for, only sent
+        # ahead of the message after it.
+        first: list[dict] = [await receive()]
+        unconfirmed: concurrent.futures.Future | None = None
 
         def there(call) -> asyncio.Future:
             return asyncio.wrap_future(asyncio.run_coroutine_threadsafe(call, server_loop))
 
         async def receive_there() -> dict:
+            if first:
+                return first.pop()
             return await there(receive())
 
         async def send_there(message: dict) -> None:
-            await there(send(message))
+            nonlocal unconfirmed
+            before, unconfirmed = unconfirmed, None
+
+            async def in_order() -> None:
+                if before is not None:
+                    await asyncio.wrap_future(before)
+                await send(message)
+
+            sending = asyncio.run_coroutine_threadsafe(in_order(), server_loop)
+            if message["type"] == "http.response.start":
+                unconfirmed = sending
+            else:
+                await asyncio.wrap_future(sending)
 
         async def serving() -> None:
             _server_loop.set(server_loop)

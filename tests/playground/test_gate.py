@@ -138,6 +138,51 @@ async def one_request_on_the_demo_loop() -> None:
     assert sent[-1][1]["body"] == b"ping"
 
 
+def test_the_demo_loop_keeps_the_messages_in_order_and_reports_a_start_that_failed():
+    asyncio.run(messages_through_the_demo_loop())
+
+
+async def messages_through_the_demo_loop() -> None:
+    """A response's start is not waited for, so the body after it must still go out after it,
+    and a start the connection refused must still reach the app (at its next send)."""
+    sent: list[dict] = []
+    received: list[dict] = []
+    refuse_start = False
+
+    async def app(scope, receive, send) -> None:
+        received.append(await receive())
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"a", "more_body": True})
+        await send({"type": "http.response.body", "body": b"b"})
+        received.append(await receive())
+
+    messages = [
+        {"type": "http.request", "body": b"", "more_body": False},
+        {"type": "http.disconnect"},
+    ]
+
+    async def receive() -> dict:
+        return messages.pop(0)
+
+    async def send(message: dict) -> None:
+        if message["type"] == "http.response.start":
+            for _ in range(20):  # the start takes a while: many turns of the loop
+                await asyncio.sleep(0)
+            if refuse_start:
+                raise OSError("the client has gone")
+        sent.append(message)
+
+    await DemoLoop().run(app, request(RUN), receive, send)
+    assert [m["type"] for m in received] == ["http.request", "http.disconnect"]
+    assert [m.get("body") for m in sent] == [None, b"a", b"b"]
+
+    refuse_start, sent = True, []
+    messages[:] = [{"type": "http.request", "body": b"", "more_body": False}]
+    with pytest.raises(OSError, match="the client has gone"):
+        await DemoLoop().run(app, request(RUN), receive, send)
+    assert sent == []
+
+
 def test_a_run_that_waited_in_line_says_how_long(settings, monkeypatch):
     settings.PLAYGROUND_MAX_CONCURRENT_RUNS = 1
     settings.PLAYGROUND_QUEUE_SECONDS = 30
