@@ -15,7 +15,6 @@ import json
 import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -24,7 +23,7 @@ import aiohttp
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.playground import pct, read_lessons  # noqa: E402
-from tests.servers import start_daphne  # noqa: E402
+from tests.servers import scratch_dir, start_daphne  # noqa: E402
 
 LESSON = "/lessons/async-views/"
 TOKEN = "c" * 32
@@ -161,7 +160,7 @@ async def twenty_learners(base: str, codes: dict[str, str]) -> None:
 
 async def main() -> None:
     codes = solutions()
-    workdir = Path(tempfile.mkdtemp(prefix="bench-exercises-"))
+    workdir = scratch_dir("bench-exercises-")
     server = start_daphne(
         workdir,
         EXERCISES_RATE_LIMIT="100000",

@@ -13,7 +13,6 @@ import datetime
 import os
 import platform
 import sys
-import tempfile
 from pathlib import Path
 
 import aiohttp
@@ -21,7 +20,7 @@ import aiohttp
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.playground import as_client, pct, read_lessons, timed_get  # noqa: E402
-from tests.servers import RunningServer, start_daphne  # noqa: E402
+from tests.servers import RunningServer, scratch_dir, start_daphne  # noqa: E402
 
 DEMO = "/playground/api/fanout/async?calls=3&latency_ms=50"
 
@@ -148,7 +147,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=10_000)
     args = parser.parse_args()
     server = start_daphne(
-        Path(tempfile.mkdtemp(prefix="bench-hardening-")),
+        scratch_dir("bench-hardening-"),
         PLAYGROUND_RATE_LIMIT="100000000",
         DJANGO_TRUSTED_PROXIES="127.0.0.1",  # each simulated learner is a client of its own
         DJANGO_REQUEST_LOG="0",

@@ -23,7 +23,6 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 import uuid
 from pathlib import Path
 
@@ -32,7 +31,7 @@ import aiohttp
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.playground import pct, quiet_and_flooded  # noqa: E402
-from tests.servers import RunningServer, start_daphne, start_uvicorn  # noqa: E402
+from tests.servers import RunningServer, scratch_dir, start_daphne, start_uvicorn  # noqa: E402
 
 LESSON = "/lessons/async-views/"
 BARE = "/playground/api/probe"
@@ -106,7 +105,7 @@ def main() -> None:
     )
     rows = []
     for name, start in servers.items():
-        server = start(Path(tempfile.mkdtemp(prefix="bench-pages-")))
+        server = start(scratch_dir("bench-pages-"))
         try:
             rates = throughput(server)
             quiet, flooded, statuses = asyncio.run(quiet_and_flooded(server.url, LESSON))

@@ -17,7 +17,6 @@ import json
 import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -30,6 +29,7 @@ from tests.servers import (  # noqa: E402
     BIN,
     RunningServer,
     free_port,
+    scratch_dir,
     start_daphne,
     start_uvicorn,
 )
@@ -324,7 +324,7 @@ async def main() -> None:
         "DJANGO_REQUEST_LOG": "0",
         "DJANGO_LESSONS_RELOAD": "0",  # production: lesson files read once
     }
-    server = start_daphne(Path(tempfile.mkdtemp(prefix="bench-playground-")), **settings)
+    server = start_daphne(scratch_dir("bench-playground-"), **settings)
     print(f"Daphne at {server.url} (1 process), {os.cpu_count()} CPUs")
     try:
         await fanout_overhead(server.url)
@@ -333,7 +333,7 @@ async def main() -> None:
         await lesson_under_flood(server.url, "Daphne, 1 process")
     finally:
         server.stop()
-    server = start_uvicorn(Path(tempfile.mkdtemp(prefix="bench-playground-")), 2, **settings)
+    server = start_uvicorn(scratch_dir("bench-playground-"), 2, **settings)
     try:
         await lesson_under_flood(server.url, "Uvicorn, 2 workers")
     finally:

@@ -17,7 +17,6 @@ import gc
 import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -25,7 +24,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ.setdefault("DJANGO_DEBUG", "0")
 os.environ.setdefault("DJANGO_SECRET_KEY", "bench-" + "x" * 50)
-os.environ.setdefault("DJANGO_STATIC_ROOT", tempfile.mkdtemp(prefix="bench-static-"))
+if "DJANGO_STATIC_ROOT" not in os.environ:
+    from tests.servers import scratch_dir  # noqa: E402
+
+    os.environ["DJANGO_STATIC_ROOT"] = str(scratch_dir("bench-static-"))
 os.environ.setdefault("DJANGO_REQUEST_LOG", "0")
 
 import django  # noqa: E402

@@ -13,12 +13,11 @@ import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.servers import RunningServer, start_daphne, start_uvicorn  # noqa: E402
+from tests.servers import RunningServer, scratch_dir, start_daphne, start_uvicorn  # noqa: E402
 
 PATH = "/lessons/async-views/"
 CONNECTIONS, SECONDS = 32, 10
@@ -73,7 +72,7 @@ def main() -> None:
         else:
             os.environ.pop("DATABASE_URL", None)
         for name, start in servers.items():
-            server = start(Path(tempfile.mkdtemp(prefix="bench-serving-")), DJANGO_REQUEST_LOG="0")
+            server = start(scratch_dir("bench-serving-"), DJANGO_REQUEST_LOG="0")
             try:
                 rps, p99 = measure(server)
             finally:

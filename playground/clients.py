@@ -5,6 +5,8 @@ built from the address the server is listening on.
 """
 
 import asyncio
+import atexit
+import contextlib
 import json
 import urllib.error
 import urllib.request
@@ -85,8 +87,24 @@ def get_session() -> aiohttp.ClientSession:
             connector=aiohttp.TCPConnector(limit=1000, limit_per_host=0, keepalive_timeout=15),
             raise_for_status=False,
         )
+        if not _sessions:
+            atexit.register(close_sessions)
         _sessions[loop] = session
     return session
+
+
+def close_sessions() -> None:
+    """At exit, close each loop's session on its loop, so that no connection is left open for
+    the collector to complain about. The demo loop is still running in its thread; a loop
+    the server has stopped can run the close itself."""
+    for loop, session in list(_sessions.items()):
+        if session.closed or loop.is_closed():
+            continue
+        with contextlib.suppress(Exception):
+            if loop.is_running():
+                asyncio.run_coroutine_threadsafe(session.close(), loop).result(timeout=2)
+            else:
+                loop.run_until_complete(session.close())
 
 
 async def fetch_json(url: str) -> dict:

@@ -1,5 +1,6 @@
 """Start the real ASGI server (Daphne) in a subprocess, as `./run` does, on a free port."""
 
+import atexit
 import os
 import re
 import shutil
@@ -82,6 +83,15 @@ def drop_postgres_database(url: str) -> None:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def scratch_dir(prefix: str) -> Path:
+    """A temporary folder (a bench's server's, say) removed when this process exits."""
+    import tempfile
+
+    path = Path(tempfile.mkdtemp(prefix=prefix))
+    atexit.register(shutil.rmtree, path, ignore_errors=True)
+    return path
+
+
 _collected_static: Path | None = None
 
 
@@ -89,9 +99,7 @@ def collected_static(env: dict[str, str]) -> Path:
     """Run collectstatic once per test session, as a production start does."""
     global _collected_static
     if _collected_static is None:
-        import tempfile
-
-        target = Path(tempfile.mkdtemp(prefix="interview-lab-static-"))
+        target = scratch_dir("interview-lab-static-")
         subprocess.run(
             [str(BIN / "python"), "manage.py", "collectstatic", "--no-input", "-v", "0"],
             cwd=BASE_DIR,
