@@ -68,9 +68,12 @@ MIDDLEWARE = [
     # Outermost but the log: it compresses what every other middleware wrote.
     "ops.middleware.CompressionMiddleware",
     "ops.loop_middleware.SecurityMiddleware",
+    # Outside the static files, so that those carry the page's policy and framing rule too
+    # (an SVG is a document that can hold a script).
+    "ops.middleware.ContentSecurityPolicyMiddleware",
+    "ops.loop_middleware.XFrameOptionsMiddleware",
     # Static files under ASGI, async all the way (no sync-iterator warning).
     "servestatic.middleware.ServeStaticMiddleware",
-    "ops.middleware.ContentSecurityPolicyMiddleware",
     "ops.middleware.DatabaseBusyMiddleware",
     "ops.loop_middleware.SessionMiddleware",
     "ops.loop_middleware.CommonMiddleware",
@@ -78,7 +81,6 @@ MIDDLEWARE = [
     "ops.loop_middleware.AuthenticationMiddleware",
     "lessons.middleware.SignedInCookieMiddleware",
     "ops.loop_middleware.MessageMiddleware",
-    "ops.loop_middleware.XFrameOptionsMiddleware",
     # Innermost: learners see the site's 404 page with DEBUG on too.
     "ops.not_found.SiteNotFoundMiddleware",
 ]

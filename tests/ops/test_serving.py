@@ -175,6 +175,7 @@ def test_a_streaming_demo_still_streams_when_gzip_is_asked(asgi_server):
 
 
 def test_the_real_server_answers_head_and_compresses_pages_and_static_files(asgi_server):
+    """And sends static files with the page's security headers."""
     request = urllib.request.Request(asgi_server.url + "/lessons/async-views/", method="HEAD")
     with urllib.request.urlopen(request, timeout=30) as response:
         assert response.status == 200 and response.read() == b""
@@ -184,6 +185,7 @@ def test_the_real_server_answers_head_and_compresses_pages_and_static_files(asgi
     with urllib.request.urlopen(request, timeout=30) as response:
         assert response.headers["Content-Encoding"] == "gzip"
         page = gzip.decompress(response.read()).decode()
+        page_policy = response.headers["Content-Security-Policy"]
     assert page.startswith("<!doctype html>")
     # The stylesheet and a module the page links, as the production server sends them.
     links = re.findall(r'href="(/static/[^"]+\.(?:css|js))"', page)
@@ -196,6 +198,10 @@ def test_the_real_server_answers_head_and_compresses_pages_and_static_files(asgi
         with urllib.request.urlopen(request, timeout=30) as response:
             assert response.headers["Content-Encoding"] == "gzip", href
             assert gzip.decompress(response.read()), href
+            # The same security headers as the page's.
+            assert response.headers["Content-Security-Policy"] == page_policy, href
+            assert response.headers["X-Frame-Options"] == "DENY", href
+            assert response.headers["X-Content-Type-Options"] == "nosniff", href
 
 
 @pytest.fixture(scope="module")
