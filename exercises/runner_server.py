@@ -6,7 +6,9 @@
 start, wait on or end a sandbox: their event loops serve pages while runs go on beside them,
 and every web worker shares this one pool (EXERCISES_POOL_SIZE runs at once, its queue, its
 warm sandboxes). The web process still checks each outcome and records progress
-(exercises/running.py). With `--parent`, it stops when that process does.
+(exercises/running.py). With `--parent`, it stops when that process does. It serves from a
+child process of its own and starts another if that one stops of itself (a crash, the kernel's
+out-of-memory killer): the runs in flight then fail, and the next ones are served.
 
 One JSON line each way per connection, on a Unix socket only this user can open:
 
@@ -25,6 +27,7 @@ import logging
 import os
 import signal
 import socketserver
+import subprocess
 import sys
 import threading
 from pathlib import Path
@@ -85,7 +88,43 @@ class RunnerServer(socketserver.ThreadingUnixStreamServer):
     request_queue_size = 1024
 
 
-def serve(path: Path, *, remove_folder: bool = False) -> None:
+RESTART_PAUSE_SECONDS = 1.0  # between a runner that stopped of itself and the next
+
+
+def supervise(path: Path, *, remove_folder: bool = False) -> None:
+    """Serve on `path` from a child process, started again whenever it stops of itself.
+    Stopped (SIGTERM, SIGINT), it stops the child and returns."""
+    command = [sys.executable, "-m", "exercises.runner_server", "--socket", str(path)]
+    command += ["--serving", "--parent", str(os.getpid())]
+    stopping = threading.Event()
+    child: subprocess.Popen | None = None
+
+    def stop(*_) -> None:
+        stopping.set()
+        if child is not None and child.poll() is None:
+            child.terminate()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:
+        while not stopping.is_set():
+            child = subprocess.Popen(command)
+            if stopping.is_set():  # asked to stop while it was starting
+                child.terminate()
+            code = child.wait()
+            if stopping.is_set() or code == 0:
+                break
+            how = f"signal {-code}" if code < 0 else f"exit status {code}"
+            logger.error("the exercise runner stopped (%s); starting another", how)
+            stopping.wait(RESTART_PAUSE_SECONDS)
+    finally:
+        if remove_folder:  # the folder ./run made for it
+            with contextlib.suppress(OSError):
+                path.unlink(missing_ok=True)
+                path.parent.rmdir()
+
+
+def serve(path: Path) -> None:
     path.unlink(missing_ok=True)
     old_mask = os.umask(0o177)  # the socket is this user's alone (srw-------)
     try:
@@ -107,9 +146,6 @@ def serve(path: Path, *, remove_folder: bool = False) -> None:
         with contextlib.suppress(OSError):
             if path.stat().st_ino == ours:
                 path.unlink()
-        if remove_folder:  # the folder ./run made for it
-            with contextlib.suppress(OSError):
-                path.parent.rmdir()
 
 
 def main() -> None:
@@ -118,9 +154,14 @@ def main() -> None:
     parser.add_argument(
         "--remove-folder", action="store_true", help="remove the socket's folder on the way out"
     )
+    parser.add_argument("--serving", action="store_true", help=argparse.SUPPRESS)  # the child
     args = start(parser)
-    if args is not None:
-        serve(args.socket, remove_folder=args.remove_folder)
+    if args is None:
+        return
+    if args.serving:
+        serve(args.socket)
+    else:
+        supervise(args.socket, remove_folder=args.remove_folder)
 
 
 if __name__ == "__main__":

@@ -99,3 +99,45 @@ def test_no_runner_means_exercises_say_so_and_runs_get_503(settings, tmp_path, c
         HTTP_X_CSRFTOKEN=client.cookies["csrftoken"].value,
     )
     assert reply.status_code == 503 and "not answering" in reply.json()["error"]
+
+
+def children(pid: int) -> list[int]:
+    return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def status_from(path: Path) -> dict | None:
+    try:
+        return raw(path, b'{"op": "status", "key": ""}\n')
+    except OSError:  # between two runners: no socket, or nobody answering on it yet
+        return None
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads /proc")
+def test_a_runner_that_dies_is_replaced_and_stops_with_its_supervisor(tmp_path, real_sandbox):
+    path = tmp_path / "runner.sock"
+    supervisor = subprocess.Popen(
+        [sys.executable, "-m", "exercises.runner_server", "--socket", str(path)],
+        cwd=BASE_DIR,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"},
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while status_from(path) is None:
+            assert supervisor.poll() is None and time.monotonic() < deadline, "did not start"
+            time.sleep(0.05)
+        [first] = children(supervisor.pid)
+        os.kill(first, 9)  # as the kernel's out-of-memory killer would
+        deadline = time.monotonic() + 30
+        while not (children(supervisor.pid) and children(supervisor.pid) != [first]):
+            assert time.monotonic() < deadline, "no runner replaced the one that died"
+            time.sleep(0.05)
+        while (status := status_from(path)) is None:
+            assert time.monotonic() < deadline, "the new runner does not answer"
+            time.sleep(0.05)
+        assert status["queued"] == 0
+        [second] = children(supervisor.pid)
+    finally:
+        supervisor.terminate()
+    assert supervisor.wait(timeout=10) == 0
+    assert not Path(f"/proc/{second}").exists()  # the runner stopped with it
+    assert not path.exists()
