@@ -30,6 +30,7 @@ import socketserver
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 from ops.child_process import start
@@ -91,40 +92,54 @@ class RunnerServer(socketserver.ThreadingUnixStreamServer):
 RESTART_PAUSE_SECONDS = 1.0  # between a runner that stopped of itself and the next
 
 
-def supervise(path: Path, *, remove_folder: bool = False) -> None:
-    """Serve on `path` from a child process, started again whenever it stops of itself.
-    Stopped (SIGTERM, SIGINT), it stops the child and returns."""
-    command = [sys.executable, "-m", "exercises.runner_server", "--socket", str(path)]
-    command += ["--serving", "--parent", str(os.getpid())]
-    stopping = threading.Event()
+def supervise(path: Path, *, remove_folder: bool = False) -> int:
+    """Serve on `path` from a child process, started again whenever it stops of itself; the
+    exit status. Stopped (SIGTERM, SIGINT), it stops the child and returns 0. A child that
+    stops before it could serve (a path it cannot bind, say) cannot start: then this stops
+    too, with the child's status, rather than try again every second."""
+    stopping = False
     child: subprocess.Popen | None = None
 
     def stop(*_) -> None:
-        stopping.set()
+        nonlocal stopping
+        stopping = True  # a flag only: a lock taken here could be the one the loop holds
         if child is not None and child.poll() is None:
             child.terminate()
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    status = 0
     try:
-        while not stopping.is_set():
-            child = subprocess.Popen(command)
-            if stopping.is_set():  # asked to stop while it was starting
+        while not stopping:
+            ready, told = os.pipe()  # the child writes a byte to `told` once it serves
+            command = [sys.executable, "-m", "exercises.runner_server", "--socket", str(path)]
+            command += ["--serving", str(told), "--parent", str(os.getpid())]
+            child = subprocess.Popen(command, pass_fds=(told,))
+            os.close(told)
+            if stopping:  # asked to stop while it was starting
                 child.terminate()
             code = child.wait()
-            if stopping.is_set() or code == 0:
+            with os.fdopen(ready, "rb") as pipe:
+                served = pipe.read() != b""
+            if stopping:
                 break
             how = f"signal {-code}" if code < 0 else f"exit status {code}"
+            if not served:
+                logger.error("the exercise runner stopped as it started (%s)", how)
+                status = code if code > 0 else 1
+                break
             logger.error("the exercise runner stopped (%s); starting another", how)
-            stopping.wait(RESTART_PAUSE_SECONDS)
+            time.sleep(RESTART_PAUSE_SECONDS)
     finally:
         if remove_folder:  # the folder ./run made for it
             with contextlib.suppress(OSError):
                 path.unlink(missing_ok=True)
                 path.parent.rmdir()
+    return status
 
 
-def serve(path: Path) -> None:
+def serve(path: Path, ready_fd: int | None = None) -> None:
+    """Serve on `path`; once it can, write a byte to `ready_fd` (the supervisor's pipe)."""
     path.unlink(missing_ok=True)
     old_mask = os.umask(0o177)  # the socket is this user's alone (srw-------)
     try:
@@ -132,6 +147,9 @@ def serve(path: Path) -> None:
     finally:
         os.umask(old_mask)
     ours = path.stat().st_ino
+    if ready_fd is not None:
+        os.write(ready_fd, b"1")
+        os.close(ready_fd)
     from .pool import get_pool
 
     # Stopped (by ./run, or with its parent), it ends its warm sandboxes on the way out
@@ -154,14 +172,15 @@ def main() -> None:
     parser.add_argument(
         "--remove-folder", action="store_true", help="remove the socket's folder on the way out"
     )
-    parser.add_argument("--serving", action="store_true", help=argparse.SUPPRESS)  # the child
+    # The supervisor's child, with the pipe it says it serves on.
+    parser.add_argument("--serving", type=int, metavar="FD", help=argparse.SUPPRESS)
     args = start(parser)
     if args is None:
         return
-    if args.serving:
-        serve(args.socket)
+    if args.serving is not None:
+        serve(args.socket, ready_fd=args.serving)
     else:
-        supervise(args.socket, remove_folder=args.remove_folder)
+        sys.exit(supervise(args.socket, remove_folder=args.remove_folder))
 
 
 if __name__ == "__main__":

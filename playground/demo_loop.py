@@ -127,8 +127,16 @@ class DemoLoop:
             await app(scope, receive_there, send_there)
 
         running = asyncio.run_coroutine_threadsafe(serving(), self.loop())
-        # Cancelling this (the client went away) cancels the request on the demo loop too.
-        await asyncio.wrap_future(running)
+        try:
+            # Cancelling this (the client went away) cancels the request on the demo loop too.
+            await asyncio.wrap_future(running)
+        except BaseException:
+            if unconfirmed is not None:  # the app's own error is the one to raise
+                with contextlib.suppress(Exception):
+                    await asyncio.wrap_future(unconfirmed)
+            raise
+        if unconfirmed is not None:  # a start that no message followed: out, and it went well
+            await asyncio.wrap_future(unconfirmed)
 
 
 async def on_server_loop(call: Coroutine[Any, Any, T]) -> T:

@@ -3,6 +3,7 @@ what it answers, and what a learner reads when it is not there."""
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -112,32 +113,51 @@ def status_from(path: Path) -> dict | None:
         return None
 
 
-@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads /proc")
-def test_a_runner_that_dies_is_replaced_and_stops_with_its_supervisor(tmp_path, real_sandbox):
-    path = tmp_path / "runner.sock"
-    supervisor = subprocess.Popen(
+def supervisor_at(path: Path) -> subprocess.Popen:
+    return subprocess.Popen(
         [sys.executable, "-m", "exercises.runner_server", "--socket", str(path)],
         cwd=BASE_DIR,
         env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"},
     )
+
+
+def replaced(supervisor: subprocess.Popen, path: Path, gone: int) -> int:
+    """Wait for a runner other than `gone` to answer on `path`; its pid."""
+    deadline = time.monotonic() + 30
+    while not (children(supervisor.pid) and children(supervisor.pid) != [gone]):
+        assert supervisor.poll() is None, "the supervisor stopped"
+        assert time.monotonic() < deadline, "no runner replaced the one that stopped"
+        time.sleep(0.05)
+    while (status := status_from(path)) is None:
+        assert time.monotonic() < deadline, "the new runner does not answer"
+        time.sleep(0.05)
+    assert status["queued"] == 0
+    [runner] = children(supervisor.pid)
+    return runner
+
+
+@pytest.mark.skipif(
+    not Path(f"/proc/{os.getpid()}/task/{os.getpid()}/children").exists(),
+    reason="needs /proc/PID/task/TID/children",
+)
+def test_a_runner_that_stops_of_itself_is_replaced_and_stops_with_its_supervisor(
+    tmp_path, real_sandbox
+):
+    path = tmp_path / "runner.sock"
+    supervisor = supervisor_at(path)
     try:
-        deadline = time.monotonic() + 30
-        while status_from(path) is None:
-            assert supervisor.poll() is None and time.monotonic() < deadline, "did not start"
-            time.sleep(0.05)
-        [first] = children(supervisor.pid)
-        os.kill(first, 9)  # as the kernel's out-of-memory killer would
-        deadline = time.monotonic() + 30
-        while not (children(supervisor.pid) and children(supervisor.pid) != [first]):
-            assert time.monotonic() < deadline, "no runner replaced the one that died"
-            time.sleep(0.05)
-        while (status := status_from(path)) is None:
-            assert time.monotonic() < deadline, "the new runner does not answer"
-            time.sleep(0.05)
-        assert status["queued"] == 0
-        [second] = children(supervisor.pid)
+        first = replaced(supervisor, path, gone=0)
+        os.kill(first, signal.SIGKILL)  # as the kernel's out-of-memory killer would
+        second = replaced(supervisor, path, gone=first)
+        os.kill(second, signal.SIGTERM)  # stopped on its own: it ends cleanly, exit status 0
+        third = replaced(supervisor, path, gone=second)
     finally:
         supervisor.terminate()
-    assert supervisor.wait(timeout=10) == 0
-    assert not Path(f"/proc/{second}").exists()  # the runner stopped with it
+    assert supervisor.wait(timeout=30) == 0
+    assert not Path(f"/proc/{third}").exists()  # the runner stopped with it
     assert not path.exists()
+
+
+def test_a_runner_that_cannot_start_is_not_tried_again_and_again(tmp_path):
+    supervisor = supervisor_at(tmp_path / "no-such-folder" / "runner.sock")
+    assert supervisor.wait(timeout=60) != 0

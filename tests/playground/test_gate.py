@@ -182,6 +182,20 @@ async def messages_through_the_demo_loop() -> None:
         await DemoLoop().run(app, request(RUN), receive, send)
     assert sent == []
 
+    async def only_a_start(scope, receive, send) -> None:
+        await receive()
+        await send({"type": "http.response.start", "status": 204, "headers": []})
+
+    # A start that nothing follows is out by the time the request is done, or its error is.
+    refuse_start = False
+    messages[:] = [{"type": "http.request", "body": b"", "more_body": False}]
+    await DemoLoop().run(only_a_start, request(RUN), receive, send)
+    assert [m["type"] for m in sent] == ["http.response.start"]
+    refuse_start = True
+    messages[:] = [{"type": "http.request", "body": b"", "more_body": False}]
+    with pytest.raises(OSError, match="the client has gone"):
+        await DemoLoop().run(only_a_start, request(RUN), receive, send)
+
 
 def test_a_run_that_waited_in_line_says_how_long(settings, monkeypatch):
     settings.PLAYGROUND_MAX_CONCURRENT_RUNS = 1
