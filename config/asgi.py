@@ -17,7 +17,7 @@ django_application = get_asgi_application()
 from channels.routing import ProtocolTypeRouter  # noqa: E402
 from django.conf import settings  # noqa: E402
 
-from ops.asgi import TrustedProxies, WholeBodies  # noqa: E402
+from ops.asgi import NoDisconnectOnceAnswered, TrustedProxies, WholeBodies  # noqa: E402
 from playground import upstream, websockets  # noqa: E402
 from playground.gate import DemoGate  # noqa: E402
 
@@ -65,6 +65,10 @@ async def route(scope, receive, send) -> None:
 protocols = ProtocolTypeRouter({"http": route, "websocket": websockets.application()})
 
 application = TrustedProxies(
-    WholeBodies(protocols, max_bytes=settings.MAX_BODY_BYTES, timeout=settings.BODY_TIMEOUT),
+    WholeBodies(
+        NoDisconnectOnceAnswered(protocols),
+        max_bytes=settings.MAX_BODY_BYTES,
+        timeout=settings.BODY_TIMEOUT,
+    ),
     settings.TRUSTED_PROXIES,
 )
