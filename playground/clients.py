@@ -87,8 +87,6 @@ def get_session() -> aiohttp.ClientSession:
             connector=aiohttp.TCPConnector(limit=1000, limit_per_host=0, keepalive_timeout=15),
             raise_for_status=False,
         )
-        if not _sessions:
-            atexit.register(close_sessions)
         _sessions[loop] = session
     return session
 
@@ -105,6 +103,9 @@ def close_sessions() -> None:
                 asyncio.run_coroutine_threadsafe(session.close(), loop).result(timeout=2)
             else:
                 loop.run_until_complete(session.close())
+
+
+atexit.register(close_sessions)
 
 
 async def fetch_json(url: str) -> dict:
